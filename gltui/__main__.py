@@ -1,0 +1,5 @@
+"""Allow ``python -m gltui``."""
+
+from gltui.cli import main
+
+raise SystemExit(main())

@@ -1,0 +1,97 @@
+"""One token model for every kind GitLab issues.
+
+GitLab has six token families with slightly different JSON. The dashboard,
+reports and review all want one shape, so adapters translate into
+:class:`Token` and nothing downstream needs to know which endpoint a row came
+from. A :class:`Token` never carries the secret value: only metadata.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+from enum import StrEnum
+
+
+class TokenKind(StrEnum):
+    """The token families gltui inventories."""
+
+    PERSONAL = "personal"
+    IMPERSONATION = "impersonation"
+    PROJECT = "project"
+    GROUP = "group"
+    DEPLOY = "deploy"
+    SERVICE_ACCOUNT = "service_account"
+
+    @property
+    def is_resource_token(self) -> bool:
+        """Project and group access tokens belong to a bot user of a resource."""
+        return self in (TokenKind.PROJECT, TokenKind.GROUP)
+
+    @property
+    def shares_personal_token_ids(self) -> bool:
+        """Whether GitLab stores this kind in the personal-access-token table.
+
+        Personal, impersonation, project, group and service-account tokens are all
+        rows of one table with one id sequence; deploy tokens have their own. Two
+        tokens are the same token when their id *family* and id match.
+        """
+        return self is not TokenKind.DEPLOY
+
+
+class ResourceType(StrEnum):
+    """What a resource or deploy token belongs to."""
+
+    PROJECT = "project"
+    GROUP = "group"
+
+
+@dataclass(frozen=True, slots=True)
+class Owner:
+    """The user a token authenticates as (a bot user for resource tokens)."""
+
+    user_id: int | None
+    username: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Resource:
+    """The project or group a resource or deploy token lives in."""
+
+    type: ResourceType
+    id: int
+    path: str | None = None
+
+
+Expiry = date | datetime | None
+"""A date for PAT-type tokens (expire at 00:00 UTC on it), an instant for deploy tokens."""
+
+
+@dataclass(frozen=True, slots=True)
+class Token:
+    """Metadata of one access token on one GitLab instance (never its secret)."""
+
+    instance: str
+    kind: TokenKind
+    id: int
+    name: str
+    scopes: tuple[str, ...]
+    revoked: bool
+    expires_at: Expiry
+    description: str | None = None
+    created_at: datetime | None = None
+    last_used_at: datetime | None = None
+    last_used_ips: tuple[str, ...] = ()
+    owner: Owner | None = None
+    resource: Resource | None = None
+    access_level: int | None = None
+
+    @property
+    def identity(self) -> tuple[str, str, int]:
+        """A key equal for two listings of the same token on the same instance.
+
+        An admin's ``/personal_access_tokens`` listing also returns the rows behind
+        project and group tokens; this key lets the inventory count them once.
+        """
+        family = "personal_access_token" if self.kind.shares_personal_token_ids else "deploy"
+        return (self.instance, family, self.id)
