@@ -1,16 +1,47 @@
 """The ``gltui`` command: dashboard (default), demo and sandbox.
 
-Sub-commands import what they need lazily so ``gltui --help`` and
-``gltui sandbox`` start fast and never load Textual they do not use.
+Sub-commands import what they need lazily so ``gltui --help`` stays fast and
+``gltui sandbox`` never loads Textual. Errors end as one line on stderr and a
+non-zero exit code, never a traceback.
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
+import signal
 import sys
 from collections.abc import Sequence
+from types import FrameType
 
 from gltui import __version__
+
+EXIT_OK = 0
+EXIT_ERROR = 1
+EXIT_USAGE = 2
+
+
+def _fraction(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number") from None
+    if not 0.0 <= value <= 1.0:
+        raise argparse.ArgumentTypeError("must be between 0 and 1")
+    return value
+
+
+def _non_negative(kind: type[int] | type[float]) -> argparse._ActionType:
+    def convert(text: str) -> float:
+        try:
+            value = kind(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"{text!r} is not a number") from None
+        if value < 0:
+            raise argparse.ArgumentTypeError("must not be negative")
+        return value
+
+    return convert
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -21,16 +52,102 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--version", action="version", version=f"gltui {__version__}")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
-    commands.add_parser("demo", help="try gltui against an embedded sandbox GitLab")
+    commands.add_parser(
+        "demo",
+        help="try gltui against embedded sandbox instances",
+        description="Start two sandbox GitLab instances and show their tokens.",
+    )
+    sandbox = commands.add_parser(
+        "sandbox",
+        help="serve a GitLab-compatible token API on 127.0.0.1",
+        description=(
+            "Serve GitLab's token REST API on 127.0.0.1 until interrupted. The first line "
+            "on stdout is JSON: the URL, the version and one token per persona."
+        ),
+    )
+    sandbox.add_argument("--port", type=_non_negative(int), default=0, help="0 picks a free port")
+    sandbox.add_argument("--seed", type=int, default=1, help="same seed, same data (default 1)")
+    sandbox.add_argument(
+        "--scale", default="small", help="small, large, or a number of generated projects"
+    )
+    sandbox.add_argument(
+        "--latency-ms", type=_non_negative(float), default=0.0, help="delay before every answer"
+    )
+    sandbox.add_argument(
+        "--rate-limit",
+        type=_non_negative(int),
+        default=0,
+        help="requests per client per --rate-period seconds before 429 (0: off)",
+    )
+    sandbox.add_argument("--rate-period", type=_non_negative(int), default=1, metavar="SECONDS")
+    sandbox.add_argument(
+        "--fail-rate", type=_fraction, default=0.0, help="fraction of answers that are 5xx"
+    )
+    sandbox.add_argument(
+        "--version",
+        dest="gitlab_version",
+        default="current",
+        metavar="X.Y.Z",
+        help="GitLab version to emulate, or a profile: current, 16, 15 (default current)",
+    )
+    sandbox.add_argument("--verbose", action="store_true", help="log requests (no query strings)")
     return parser
+
+
+def _run_sandbox(args: argparse.Namespace) -> int:
+    from gltui.sandbox.profiles import ProfileError
+    from gltui.sandbox.seed import parse_scale
+    from gltui.sandbox.server import RunningSandbox, SandboxOptions
+
+    try:
+        options = SandboxOptions(
+            port=args.port,
+            seed=args.seed,
+            scale=parse_scale(args.scale),
+            latency_ms=args.latency_ms,
+            rate_limit=args.rate_limit,
+            rate_period=max(1, args.rate_period),
+            fail_rate=args.fail_rate,
+            version=args.gitlab_version,
+            verbose=args.verbose,
+        )
+        sandbox = RunningSandbox(options)
+    except (ProfileError, ValueError) as error:
+        print(f"gltui sandbox: {error}", file=sys.stderr)
+        return EXIT_USAGE
+    except OSError as error:
+        print(
+            f"gltui sandbox: cannot listen on port {args.port}: {error.strerror}", file=sys.stderr
+        )
+        return EXIT_ERROR
+
+    def stop(_signum: int, _frame: FrameType | None) -> None:
+        raise KeyboardInterrupt
+
+    signal.signal(signal.SIGTERM, stop)
+    print(sandbox.app.contract_line(sandbox.url), flush=True)
+    with contextlib.suppress(KeyboardInterrupt):
+        sandbox.serve_forever()
+    return EXIT_OK
+
+
+def _run_demo() -> int:
+    from gltui.demo import run_demo
+
+    try:
+        return run_demo(sys.stdout)
+    except KeyboardInterrupt:
+        return EXIT_OK
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; returns the process exit code."""
     parser = build_parser()
     args = parser.parse_args(argv)
-    if args.command is None:
-        parser.print_help()
-        return 0
-    print(f"gltui: {args.command} is not available yet", file=sys.stderr)
-    return 2
+    if args.command == "sandbox":
+        return _run_sandbox(args)
+    if args.command == "demo":
+        return _run_demo()
+    parser.print_help()
+    print("\nThe dashboard is not built yet; `gltui demo` shows what it will show.")
+    return EXIT_OK

@@ -1,0 +1,13 @@
+"""The sandbox's endpoints, one module per area; :func:`register_all` imports them."""
+
+from __future__ import annotations
+
+import importlib
+
+_MODULES = ("personal", "resource", "deploy", "users", "namespaces")
+
+
+def register_all() -> None:
+    """Import every route module (each registers its routes on import, once)."""
+    for name in _MODULES:
+        importlib.import_module(f"{__name__}.{name}")

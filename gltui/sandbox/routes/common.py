@@ -1,0 +1,252 @@
+"""Lookups, filters and lifecycle rules shared by several token endpoints."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from typing import Any
+
+from gltui.sandbox import errors
+from gltui.sandbox.api import Context
+from gltui.sandbox.pagination import Page, paginate
+from gltui.sandbox.request import Params
+from gltui.sandbox.store import PersonalToken, Store, User
+
+MAX_LIFETIME_DAYS = 365
+ROTATED_LIFETIME_DAYS = 7
+SORTS = (
+    "created_asc",
+    "created_desc",
+    "expires_asc",
+    "expires_desc",
+    "last_used_asc",
+    "last_used_desc",
+    "name_asc",
+    "name_desc",
+)
+MIN_CHARS_FOR_PARTIAL_MATCHING = 3
+
+
+def integer_id(value: str, name: str = "id") -> int:
+    """A path parameter declared ``Integer``: anything else is ``<name> is invalid``."""
+    if value.isdigit():
+        return int(value)
+    raise errors.param_errors([f"{name} is invalid"])
+
+
+def find_source(context: Context, kind: str, ident: str) -> int:
+    """A project or group by id or full path, if the caller may see it; else GitLab's 404."""
+    store = context.store
+    label = "Project" if kind == "project" else "Group"
+    resource_id: int | None = None
+    if ident.isdigit():
+        resource_id = int(ident)
+    elif kind == "project":
+        resource_id = next(
+            (p.id for p in store.projects.values() if store.project_full_path(p) == ident), None
+        )
+    else:
+        resource_id = next(
+            (g.id for g in store.groups.values() if store.group_full_path(g) == ident), None
+        )
+    if (
+        resource_id is None
+        or not store.resource_exists(kind, resource_id)
+        or not store.can_see(context.caller, kind, resource_id)
+    ):
+        raise errors.not_found(label)
+    return resource_id
+
+
+def find_user(store: Store, ident: str) -> User:
+    """A user by id or username; ``404 User Not Found`` otherwise."""
+    if ident.isdigit() and int(ident) in store.users:
+        return store.users[int(ident)]
+    for user in store.users.values():
+        if user.username == ident:
+            return user
+    raise errors.not_found("User")
+
+
+def max_expiry(store: Store) -> date:
+    """The latest expiry the instance accepts (today + 365 days)."""
+    return store.today() + timedelta(days=MAX_LIFETIME_DAYS)
+
+
+def expiry_error(store: Store, expires_at: date | None) -> str | None:
+    """The model's message for an expiry beyond the limit, or ``None``."""
+    if expires_at is not None and expires_at > max_expiry(store):
+        return f"Expires at must be before {max_expiry(store).isoformat()}"
+    return None
+
+
+def default_expiry(context: Context) -> date | None:
+    """Omitted ``expires_at``: the maximum lifetime since 16.0, never before."""
+    return max_expiry(context.store) if context.profile.requires_expiry else None
+
+
+@dataclass
+class TokenFilter:
+    """The list filters GitLab's token finders understand."""
+
+    state: str | None = None
+    revoked: bool | None = None
+    created_before: datetime | None = None
+    created_after: datetime | None = None
+    last_used_before: datetime | None = None
+    last_used_after: datetime | None = None
+    expires_before: date | None = None
+    expires_after: date | None = None
+    search: str | None = None
+    sort: str | None = None
+
+    def key(self) -> tuple[Any, ...]:
+        """A hashable form, for the listing cache."""
+        return tuple(vars(self).values())
+
+
+def read_filter(params: Params, *, basic: bool, dates: bool, expiry_and_sort: bool) -> TokenFilter:
+    """Read the filters a version supports; others are ignored, as Grape ignores them."""
+    found = TokenFilter()
+    if basic:
+        found.state = params.choice("state", ("active", "inactive"))
+    if dates:
+        found.revoked = params.boolean("revoked")
+        found.created_before = params.instant("created_before")
+        found.created_after = params.instant("created_after")
+        found.last_used_before = params.instant("last_used_before")
+        found.last_used_after = params.instant("last_used_after")
+        found.search = params.string("search")
+    if expiry_and_sort:
+        found.expires_before = params.day("expires_before")
+        found.expires_after = params.day("expires_after")
+        sort = params.string("sort")
+        found.sort = sort if sort in SORTS else None  # unknown values are ignored
+    return found
+
+
+def _matches_name(name: str, query: str) -> bool:
+    if len(query) >= MIN_CHARS_FOR_PARTIAL_MATCHING:
+        return query.lower() in name.lower()
+    return name.lower() == query.lower()
+
+
+def apply_filter(
+    rows: Sequence[PersonalToken], found: TokenFilter, today: date
+) -> list[PersonalToken]:
+    """Filter and order rows as the finder does (default order: id ascending)."""
+
+    def keep(token: PersonalToken) -> bool:
+        if found.state == "active" and not token.active(today):
+            return False
+        if found.state == "inactive" and token.active(today):
+            return False
+        if found.revoked is not None and token.revoked != found.revoked:
+            return False
+        if found.created_before and token.created_at > found.created_before:
+            return False
+        if found.created_after and token.created_at < found.created_after:
+            return False
+        if found.last_used_before and (
+            token.last_used_at is None or token.last_used_at > found.last_used_before
+        ):
+            return False
+        if found.last_used_after and (
+            token.last_used_at is None or token.last_used_at < found.last_used_after
+        ):
+            return False
+        if found.expires_before and (
+            token.expires_at is None or token.expires_at >= found.expires_before
+        ):
+            return False
+        if found.expires_after and (
+            token.expires_at is None or token.expires_at < found.expires_after
+        ):
+            return False
+        return not (found.search and not _matches_name(token.name, found.search))
+
+    kept = sorted((token for token in rows if keep(token)), key=lambda t: t.id)
+    if found.sort:
+        kept = _sorted(kept, found.sort)
+    return kept
+
+
+def _sorted(rows: list[PersonalToken], sort: str) -> list[PersonalToken]:
+    """PostgreSQL order: NULLs last ascending, first descending; ``id`` breaks ties."""
+    field, direction = sort.rsplit("_", 1)
+    descending = direction == "desc"
+    getters: dict[str, Callable[[PersonalToken], Any]] = {
+        "created": lambda t: t.created_at,
+        "expires": lambda t: t.expires_at,
+        "last_used": lambda t: t.last_used_at,
+        "name": lambda t: t.name,
+    }
+    value_of = getters[field]
+    present = [t for t in rows if value_of(t) is not None]
+    missing = [t for t in rows if value_of(t) is None]
+    present.sort(key=lambda t: (value_of(t), t.id), reverse=descending)
+    missing.sort(key=lambda t: t.id, reverse=descending)
+    return missing + present if descending else present + missing
+
+
+def cached_listing(
+    context: Context, key: tuple[Any, ...], build: Callable[[], list[PersonalToken]]
+) -> list[PersonalToken]:
+    """Filtered listings are computed once per store revision and reused for every page."""
+    store = context.store
+    full_key = (*key, store.revision, store.today())
+    cache = store.listing_cache
+    if full_key not in cache:
+        if len(cache) > 256:
+            cache.clear()
+        cache[full_key] = build()
+    return cache[full_key]
+
+
+def page_of(
+    context: Context, params: Params, rows: Sequence[Any], render: Callable[[Any], Any]
+) -> Page:
+    """Paginate after checking every parameter error at once."""
+    params.check()
+    return paginate(context.request, rows, render, params)
+
+
+def token_family_head(store: Store, token: PersonalToken) -> PersonalToken:
+    """The newest token rotated from ``token`` (GitLab's token family)."""
+    successors: dict[int, PersonalToken] = {
+        t.previous_id: t for t in store.pats.values() if t.previous_id is not None
+    }
+    current = token
+    while current.id in successors:
+        current = successors[current.id]
+    return current
+
+
+def rotate(context: Context, token: PersonalToken, params: Params) -> tuple[PersonalToken, str]:
+    """Rotate as ``RotateService`` does: new row, old revoked, reuse detection."""
+    store = context.store
+    expires_at = params.day("expires_at") if context.profile.rotate_takes_expires_at else None
+    params.check()
+    if token.revoked:
+        head = token_family_head(store, token)
+        if head is not token and not head.revoked:
+            head.revoked = True  # automatic reuse detection
+            store.changed()
+        raise errors.bad_request("Token already revoked")
+    problem = expiry_error(store, expires_at)
+    if problem:
+        raise errors.bad_request(problem)
+    if expires_at is None:
+        expires_at = store.today() + timedelta(days=ROTATED_LIFETIME_DAYS)
+    token.revoked = True
+    new, secret = store.add_personal_token(
+        token.user_id,
+        token.name,
+        token.scopes,
+        expires_at,
+        description=token.description,
+        impersonation=token.impersonation,
+        previous_id=token.id,
+    )
+    return new, secret

@@ -1,0 +1,267 @@
+"""The sandbox's HTTP server: real sockets on 127.0.0.1, GitLab's wire format.
+
+A threaded standard-library server speaking HTTP/1.1 with keep-alive (clients
+reuse connections, as python-gitlab's ``requests`` session does). The access log
+never includes query strings, so a ``private_token=`` parameter cannot leak.
+"""
+
+from __future__ import annotations
+
+import html
+import json
+import sys
+import threading
+import time
+from collections.abc import Mapping
+from dataclasses import dataclass
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+from urllib.parse import parse_qsl, unquote, urlsplit
+
+from gltui.sandbox import api, routes
+from gltui.sandbox.errors import ApiError
+from gltui.sandbox.faults import RETRY_LATER, FailureInjector, Throttle
+from gltui.sandbox.profiles import CURRENT_VERSION, VersionProfile
+from gltui.sandbox.request import Request, parse_body
+from gltui.sandbox.seed import Credentials, seed
+from gltui.sandbox.store import Clock, Store, utc_now
+
+MAX_BODY_BYTES = 1 << 20
+API_PREFIX = ("api", "v4")
+SHUTDOWN_POLL_SECONDS = 0.05
+"""How often the serving loop checks for shutdown (the default 0.5 s slows every test)."""
+
+
+@dataclass(frozen=True)
+class SandboxOptions:
+    """Everything ``gltui sandbox`` can be told."""
+
+    host: str = "127.0.0.1"
+    port: int = 0
+    seed: int = 1
+    scale: int = 0
+    latency_ms: float = 0.0
+    rate_limit: int = 0
+    """Requests per client per ``rate_period`` seconds; 0 disables throttling."""
+    rate_period: int = 1
+    fail_rate: float = 0.0
+    version: str = CURRENT_VERSION
+    verbose: bool = False
+
+
+@dataclass
+class Answer:
+    """A complete HTTP answer."""
+
+    status: int
+    headers: dict[str, str]
+    body: bytes
+
+
+class SandboxApp:
+    """Turns raw HTTP requests into GitLab answers (no sockets here: easy to test)."""
+
+    def __init__(self, options: SandboxOptions, clock: Clock = utc_now) -> None:
+        routes.register_all()
+        self.options = options
+        self.profile = VersionProfile.parse(options.version)
+        self.store = Store(clock=clock)
+        self.credentials: Credentials = seed(
+            self.store, seed_value=options.seed, scale=options.scale
+        )
+        self.throttle = (
+            Throttle(options.rate_limit, options.rate_period) if options.rate_limit else None
+        )
+        self.failures = FailureInjector(options.fail_rate, options.seed)
+
+    def handle(
+        self,
+        method: str,
+        target: str,
+        headers: Mapping[str, str],
+        body: bytes,
+        *,
+        base_url: str,
+        client_ip: str = "127.0.0.1",
+    ) -> Answer:
+        """Answer one request; never raises."""
+        if self.options.latency_ms:
+            time.sleep(self.options.latency_ms / 1000)
+        url = urlsplit(target)
+        raw_segments = [s for s in url.path.split("/") if s]
+        if tuple(raw_segments[:2]) != API_PREFIX:
+            return self._web_page(url.path, url.query)
+        extra: dict[str, str] = {}
+        if self.throttle is not None:
+            verdict = self.throttle.hit(self._client_key(headers, url.query, client_ip))
+            extra = verdict.headers()
+            if not verdict.allowed:
+                return Answer(429, extra | {"Content-Type": "text/plain"}, RETRY_LATER.encode())
+        failure = self.failures.pick()
+        if failure is not None:
+            status, content_type, text = failure
+            return Answer(status, extra | {"Content-Type": content_type}, text.encode())
+        try:
+            request = Request(
+                method=method.upper(),
+                segments=[unquote(s) for s in raw_segments[2:]],
+                query=parse_qsl(url.query, keep_blank_values=True),
+                body=parse_body(_header(headers, "Content-Type"), body),
+                headers=headers,
+                base_url=base_url,
+                client_ip=client_ip,
+            )
+            response = api.dispatch(self.store, self.profile, request)
+        except ApiError as error:
+            response = api.Response(error.status, error.body, error.headers)
+        except Exception as error:  # a sandbox bug must still answer like GitLab
+            print(f"sandbox: internal error: {type(error).__name__}", file=sys.stderr)
+            response = api.Response(500, {"message": "500 Internal Server Error"})
+        payload, content_type = response.encode()
+        if method.upper() == "HEAD":
+            payload = b""
+        headers_out = {"Content-Type": content_type, **response.headers, **extra}
+        return Answer(response.status, headers_out, payload)
+
+    @staticmethod
+    def _client_key(headers: Mapping[str, str], query: str, client_ip: str) -> str:
+        """Throttle per credential (GitLab throttles per user), else per IP."""
+        credential = _header(headers, "PRIVATE-TOKEN") or _header(headers, "Authorization")
+        if not credential:
+            credential = dict(parse_qsl(query)).get("private_token")
+        return f"token:{hash(credential)}" if credential else f"ip:{client_ip}"
+
+    def _web_page(self, path: str, query: str) -> Answer:
+        """GitLab's prefilled token form, so the demo's browser hand-off has a target."""
+        if path.rstrip("/") in (
+            "/-/user_settings/personal_access_tokens",
+            "/-/profile/personal_access_tokens",
+        ):
+            fields = dict(parse_qsl(query))
+            text = (
+                "<!doctype html><title>New personal access token</title>"
+                "<h1>Sandbox: new personal access token</h1>"
+                f"<p>Name: {html.escape(fields.get('name', ''))}</p>"
+                f"<p>Scopes: {html.escape(fields.get('scopes', ''))}</p>"
+            )
+            return Answer(200, {"Content-Type": "text/html; charset=utf-8"}, text.encode())
+        return Answer(404, {"Content-Type": "text/plain"}, b"Not Found\n")
+
+    def contract_line(self, url: str) -> str:
+        """The one JSON line ``gltui sandbox`` prints first."""
+        return json.dumps(
+            {"url": url, "version": self.profile.version, "tokens": self.credentials.as_dict()}
+        )
+
+
+def _header(headers: Mapping[str, str], name: str) -> str | None:
+    lowered = name.lower()
+    return next((v for k, v in headers.items() if k.lower() == lowered), None)
+
+
+class _Handler(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+    server: _Server
+
+    def _serve(self) -> None:
+        length_text = self.headers.get("Content-Length") or "0"
+        try:
+            length = int(length_text)
+        except ValueError:
+            length = -1
+        if length < 0 or length > MAX_BODY_BYTES:
+            self._send(Answer(413 if length > 0 else 400, {"Content-Type": "text/plain"}, b""))
+            self.close_connection = True
+            return
+        body = self.rfile.read(length) if length else b""
+        host = self.headers.get("Host") or f"{self.server.bound_host}:{self.server.server_port}"
+        answer = self.server.app.handle(
+            self.command,
+            self.path,
+            dict(self.headers.items()),
+            body,
+            base_url=f"http://{host}",
+            client_ip=self.client_address[0],
+        )
+        self._send(answer)
+
+    def _send(self, answer: Answer) -> None:
+        self.send_response(answer.status)
+        for key, value in answer.headers.items():
+            self.send_header(key, value)
+        self.send_header("Content-Length", str(len(answer.body)))
+        self.end_headers()
+        if self.command != "HEAD" and answer.body:
+            self.wfile.write(answer.body)
+
+    do_GET = do_POST = do_PUT = do_DELETE = do_PATCH = do_HEAD = _serve
+
+    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 (base-class name)
+        if self.server.app.options.verbose:
+            path = self.path.split("?", 1)[0]  # never log query strings: tokens live there
+            status = args[1] if len(args) > 1 else "-"
+            print(f"sandbox: {self.command} {path} {status}", file=sys.stderr)
+
+
+class _Server(ThreadingHTTPServer):
+    daemon_threads = True
+    allow_reuse_address = True
+    request_queue_size = 128
+
+    def __init__(self, address: tuple[str, int], app: SandboxApp) -> None:
+        super().__init__(address, _Handler)
+        self.app = app
+        self.bound_host = address[0]
+
+
+class RunningSandbox:
+    """A sandbox serving on a background thread; use as a context manager."""
+
+    def __init__(self, options: SandboxOptions, clock: Clock = utc_now) -> None:
+        self.app = SandboxApp(options, clock)
+        self._server = _Server((options.host, options.port), self.app)
+        self._thread = threading.Thread(
+            target=self._server.serve_forever,
+            kwargs={"poll_interval": SHUTDOWN_POLL_SECONDS},
+            name="gltui-sandbox",
+            daemon=True,
+        )
+
+    @property
+    def url(self) -> str:
+        """Where the sandbox listens, e.g. ``http://127.0.0.1:40123``."""
+        return f"http://{self._server.bound_host}:{self._server.server_port}"
+
+    @property
+    def credentials(self) -> Credentials:
+        """The personas' tokens."""
+        return self.app.credentials
+
+    @property
+    def store(self) -> Store:
+        """The live data (tests inspect it; hold ``store.lock`` while doing so)."""
+        return self.app.store
+
+    def start(self) -> RunningSandbox:
+        """Start serving; returns self."""
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        """Stop serving and close the socket."""
+        self._server.shutdown()
+        self._server.server_close()
+        self._thread.join(timeout=5)
+
+    def serve_forever(self) -> None:
+        """Serve on the calling thread until interrupted."""
+        try:
+            self._server.serve_forever(poll_interval=SHUTDOWN_POLL_SECONDS)
+        finally:
+            self._server.server_close()
+
+    def __enter__(self) -> RunningSandbox:
+        return self.start()
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.stop()
