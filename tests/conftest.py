@@ -1,0 +1,95 @@
+"""Shared fixtures: sandboxes on real sockets with a fixed clock, and clients for them."""
+
+from __future__ import annotations
+
+import http.client
+import json
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from typing import Any
+from urllib.parse import urlsplit
+
+import gitlab
+import pytest
+
+from gltui.sandbox.server import RunningSandbox, SandboxOptions
+
+NOW = datetime(2026, 11, 21, 12, 0, tzinfo=UTC)
+TODAY: date = NOW.date()
+
+
+def fixed_clock() -> datetime:
+    """The sandbox's clock in tests: seeded dates are relative to it."""
+    return NOW
+
+
+@dataclass
+class Reply:
+    """A raw HTTP answer."""
+
+    status: int
+    headers: dict[str, str]
+    text: str
+
+    def json(self) -> Any:
+        return json.loads(self.text)
+
+
+def call(
+    url: str,
+    method: str,
+    path: str,
+    *,
+    token: str | None = None,
+    body: object = None,
+    headers: dict[str, str] | None = None,
+    raw_body: bytes | None = None,
+) -> Reply:
+    """One raw HTTP request (``path`` relative to the host, e.g. ``/api/v4/user``)."""
+    parts = urlsplit(url)
+    connection = http.client.HTTPConnection(parts.hostname or "127.0.0.1", parts.port, timeout=10)
+    sent = dict(headers or {})
+    if token is not None:
+        sent["PRIVATE-TOKEN"] = token
+    payload = raw_body
+    if body is not None:
+        payload = json.dumps(body).encode()
+        sent.setdefault("Content-Type", "application/json")
+    try:
+        connection.request(method, path, body=payload, headers=sent)
+        response = connection.getresponse()
+        text = response.read().decode()
+        return Reply(response.status, dict(response.getheaders()), text)
+    finally:
+        connection.close()
+
+
+SandboxFactory = Callable[..., RunningSandbox]
+
+
+@pytest.fixture
+def make_sandbox() -> Iterator[SandboxFactory]:
+    """Start sandboxes with options; all are stopped after the test."""
+    started: list[RunningSandbox] = []
+
+    def start(**options: Any) -> RunningSandbox:
+        sandbox = RunningSandbox(SandboxOptions(**options), clock=fixed_clock).start()
+        started.append(sandbox)
+        return sandbox
+
+    yield start
+    for sandbox in started:
+        sandbox.stop()
+
+
+@pytest.fixture
+def sandbox(make_sandbox: SandboxFactory) -> RunningSandbox:
+    """A current-version sandbox at small scale."""
+    return make_sandbox()
+
+
+def client(sandbox: RunningSandbox, persona: str, **options: Any) -> gitlab.Gitlab:
+    """python-gitlab signed in as one of the sandbox's personas."""
+    token = getattr(sandbox.credentials, persona)
+    return gitlab.Gitlab(sandbox.url, private_token=token, **options)
