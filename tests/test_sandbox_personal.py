@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from datetime import timedelta
 
 import gitlab
@@ -88,7 +89,7 @@ def test_user_id_filter(sandbox: RunningSandbox) -> None:
         client(sandbox, "maintainer").personal_access_tokens.list(user_id=1)
 
 
-def names(rows: list[gitlab.base.RESTObject]) -> set[str]:
+def names(rows: Sequence[gitlab.base.RESTObject]) -> set[str]:
     return {str(row.name) for row in rows}
 
 
