@@ -306,3 +306,29 @@ def test_prefilled_token_form_page(sandbox: RunningSandbox) -> None:
     assert reply.status == 200
     assert "&lt;b&gt;x" in reply.text  # escaped, never raw HTML from the query
     assert "read_api" in reply.text
+
+
+def test_bad_content_length_closes_cleanly(sandbox: RunningSandbox) -> None:
+    reply = call(
+        sandbox.url,
+        "POST",
+        "/api/v4/user/personal_access_tokens",
+        token=sandbox.credentials.admin,
+        raw_body=b"{}",
+        headers={"Content-Type": "application/json", "Content-Length": "abc"},
+    )
+    assert reply.status == 400
+
+
+def test_an_internal_error_is_a_gitlab_500_not_a_traceback(
+    sandbox: RunningSandbox, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from gltui.sandbox import api
+
+    def explode(*_args: object) -> api.Response:
+        raise RuntimeError("boom")
+
+    monkeypatch.setattr(api, "dispatch", explode)
+    reply = call(sandbox.url, "GET", "/api/v4/user", token=sandbox.credentials.admin)
+    assert (reply.status, reply.json()) == (500, {"message": "500 Internal Server Error"})
+    assert "Traceback" not in capsys.readouterr().err
