@@ -124,6 +124,9 @@ def _run_sandbox(args: argparse.Namespace) -> int:
     def stop(_signum: int, _frame: FrameType | None) -> None:
         raise KeyboardInterrupt
 
+    # Explicit handlers: a process started in the background may inherit SIGINT ignored
+    # or defaulted, and Ctrl+C / SIGTERM must always end in a clean exit 0.
+    signal.signal(signal.SIGINT, stop)
     signal.signal(signal.SIGTERM, stop)
     print(sandbox.app.contract_line(sandbox.url), flush=True)
     with contextlib.suppress(KeyboardInterrupt):
