@@ -28,6 +28,9 @@ _SCOPE_SINCE = {
     "write_virtual_registry": (18, 0),
 }
 
+# The sandbox keeps its own copy of GitLab's scope lists (gltui.domain.scopes has
+# another) on purpose: an emulator that imported the client's idea of GitLab could
+# never catch the client getting GitLab wrong.
 _USER_SCOPES = (
     "api",
     "read_api",

@@ -209,25 +209,20 @@ class Store:
         self.members.setdefault((kind, resource_id), {})[user_id] = level
         self.changed()
 
+    def _lineage(self, group: Group) -> list[Group]:
+        """The group's ancestors from the top, then the group itself."""
+        chain = [group]
+        while chain[-1].parent_id is not None:
+            chain.append(self.groups[chain[-1].parent_id])
+        return chain[::-1]
+
     def group_full_path(self, group: Group) -> str:
         """``parent/child`` path of a group."""
-        parts = [group.path]
-        parent = group.parent_id
-        while parent is not None:
-            ancestor = self.groups[parent]
-            parts.append(ancestor.path)
-            parent = ancestor.parent_id
-        return "/".join(reversed(parts))
+        return "/".join(g.path for g in self._lineage(group))
 
     def group_full_name(self, group: Group) -> str:
         """``Parent / Child`` name of a group."""
-        names = [group.name]
-        parent = group.parent_id
-        while parent is not None:
-            ancestor = self.groups[parent]
-            names.append(ancestor.name)
-            parent = ancestor.parent_id
-        return " / ".join(reversed(names))
+        return " / ".join(g.name for g in self._lineage(group))
 
     def project_full_path(self, project: Project) -> str:
         """``group/sub/project`` path of a project."""
