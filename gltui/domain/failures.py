@@ -1,0 +1,76 @@
+"""Why talking to a GitLab instance failed, and what the user can do about it.
+
+The adapters map python-gitlab and network errors onto these kinds; the UI and
+the CLI show ``message`` and ``advice`` (GitLab's own troubleshooting guidance
+where it has some). Nothing here may ever contain a token value.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+
+
+class FailureKind(StrEnum):
+    """The distinct things that go wrong, each with its own remedy."""
+
+    UNREACHABLE = "unreachable"
+    TIMEOUT = "timeout"
+    TLS = "tls"
+    BAD_TOKEN = "bad_token"
+    TOKEN_EXPIRED = "token_expired"
+    TOKEN_REVOKED = "token_revoked"
+    MISSING_SCOPE = "missing_scope"
+    FORBIDDEN = "forbidden"
+    NOT_FOUND = "not_found"
+    RATE_LIMITED = "rate_limited"
+    SERVER_ERROR = "server_error"
+    BAD_RESPONSE = "bad_response"
+
+
+_ADVICE = {
+    FailureKind.UNREACHABLE: "Check the URL and your network; is the instance up?",
+    FailureKind.TIMEOUT: "The instance is slow or overloaded: retry later or raise `timeout`.",
+    FailureKind.TLS: "TLS verification failed: for a self-signed instance set `ssl_verify` "
+    "to the CA bundle's path (or false, at your own risk).",
+    FailureKind.BAD_TOKEN: "GitLab does not know this token: check the URL and the token.",
+    FailureKind.TOKEN_EXPIRED: "The token gltui uses has expired: create a new one "
+    "(scope read_api, or api to revoke and create) and update the configuration.",
+    FailureKind.TOKEN_REVOKED: "The token gltui uses was revoked: create a new one and "
+    "update the configuration.",
+    FailureKind.MISSING_SCOPE: "The token lacks a needed scope: give gltui a token with "
+    "read_api (api to revoke, rotate and create).",
+    FailureKind.FORBIDDEN: "GitLab refused: you may lack the role, or an administrator "
+    "disabled access tokens here.",
+    FailureKind.NOT_FOUND: "Not found: it may have been deleted, or the URL is not a GitLab API.",
+    FailureKind.RATE_LIMITED: "GitLab is rate limiting this token: wait a minute and refresh, "
+    "or lower `concurrency`.",
+    FailureKind.SERVER_ERROR: "GitLab answered with a server error: retry later.",
+    FailureKind.BAD_RESPONSE: "The answer was not GitLab's JSON: check the URL (a proxy or a "
+    "login page may be answering).",
+}
+
+
+@dataclass(frozen=True, slots=True)
+class Failure:
+    """One failure: what happened in plain words and what to do."""
+
+    kind: FailureKind
+    message: str
+    status: int | None = None
+
+    @property
+    def advice(self) -> str:
+        """The remedy for this kind of failure."""
+        return _ADVICE[self.kind]
+
+    @property
+    def stops_the_instance(self) -> bool:
+        """Failures that make the rest of the walk pointless (every call would fail)."""
+        return self.kind in {
+            FailureKind.UNREACHABLE,
+            FailureKind.TLS,
+            FailureKind.BAD_TOKEN,
+            FailureKind.TOKEN_EXPIRED,
+            FailureKind.TOKEN_REVOKED,
+        }
