@@ -57,6 +57,20 @@ def build_parser() -> argparse.ArgumentParser:
         help="try gltui against embedded sandbox instances",
         description="Start two sandbox GitLab instances and show their tokens.",
     )
+    report = commands.add_parser(
+        "report",
+        help="print every token of every instance (table or JSON)",
+        description=(
+            "Refresh every instance and print its tokens. Instances come from GITLAB_URL and "
+            "GITLAB_TOKEN (a configuration file arrives soon), or --demo for the sandboxes. "
+            "Exit code 1 when an instance could not be refreshed."
+        ),
+    )
+    report.add_argument("--format", choices=("table", "json"), default="table")
+    report.add_argument(
+        "--offline", action="store_true", help="print the last snapshots; no network call"
+    )
+    report.add_argument("--demo", action="store_true", help="report on the demo sandboxes")
     sandbox = commands.add_parser(
         "sandbox",
         help="serve a GitLab-compatible token API on 127.0.0.1",
@@ -143,6 +157,54 @@ def _run_demo() -> int:
         return EXIT_OK
 
 
+def _run_report(args: argparse.Namespace) -> int:
+    import os
+    from datetime import UTC, datetime
+
+    from gltui.config.environment import instance_from_environment
+    from gltui.demo import demo_engine
+    from gltui.domain.errors import ValidationError
+    from gltui.inventory.cache import History, SnapshotCache
+    from gltui.inventory.engine import InventoryEngine
+    from gltui.paths import cache_dir, data_dir
+    from gltui.report.command import run_report
+
+    now = datetime.now(UTC)
+    if args.demo:
+        if args.offline:
+            print("gltui report: --demo has no snapshots to read offline", file=sys.stderr)
+            return EXIT_USAGE
+        with demo_engine() as engine:
+            return run_report(
+                engine,
+                now=now,
+                output_format=args.format,
+                offline=False,
+                out=sys.stdout,
+                err=sys.stderr,
+            )
+    try:
+        spec = instance_from_environment(os.environ)
+    except ValidationError as error:
+        print(f"gltui report: {error}", file=sys.stderr)
+        return EXIT_USAGE
+    if spec is None:
+        print(
+            "gltui report: no instance configured; set GITLAB_URL and GITLAB_TOKEN (or try --demo)",
+            file=sys.stderr,
+        )
+        return EXIT_USAGE
+    engine = InventoryEngine([spec], cache=SnapshotCache(cache_dir()), history=History(data_dir()))
+    return run_report(
+        engine,
+        now=now,
+        output_format=args.format,
+        offline=args.offline,
+        out=sys.stdout,
+        err=sys.stderr,
+    )
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; returns the process exit code."""
     parser = build_parser()
@@ -151,6 +213,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         return _run_sandbox(args)
     if args.command == "demo":
         return _run_demo()
+    if args.command == "report":
+        try:
+            return _run_report(args)
+        except KeyboardInterrupt:
+            return EXIT_ERROR
     parser.print_help()
     print("\nThe dashboard is not built yet; `gltui demo` shows what it will show.")
     return EXIT_OK

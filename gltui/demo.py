@@ -1,68 +1,59 @@
-"""``gltui demo``: gltui against embedded sandbox instances, touching no real config.
+"""``gltui demo``: gltui against embedded sandbox instances, touching no real files.
 
 Two sandboxes play a gitlab.com-like instance (current version, signed in as a
 non-admin maintainer) and a self-managed one (16.11, signed in as an admin).
-Until the dashboard lands, the demo prints what each instance holds, summed
-into GitLab's four cards, through the real python-gitlab code path.
+Snapshots go to a temporary directory that disappears with the demo. Until the
+dashboard lands, the demo prints the inventory summary: GitLab's four cards
+summed over both instances, through the real python-gitlab code path.
 """
 
 from __future__ import annotations
 
+import tempfile
 from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
-from dataclasses import dataclass
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import TextIO
 
-from gltui.adapters import client as gitlab_client
-from gltui.domain.states import count_states
-from gltui.domain.tokens import Token
+from gltui.domain.secret import Secret
+from gltui.inventory.cache import History, SnapshotCache
+from gltui.inventory.engine import InventoryEngine
+from gltui.inventory.spec import InstanceSpec
+from gltui.report.render import summary_lines
 from gltui.sandbox.server import RunningSandbox, SandboxOptions
 
 
-@dataclass(frozen=True)
-class DemoInstance:
-    """One embedded instance: its name, URL and the credential gltui uses there."""
-
-    name: str
-    url: str
-    token: str
-
-
 @contextmanager
-def demo_instances(seed: int = 1) -> Iterator[list[DemoInstance]]:
+def demo_instances(seed: int = 1) -> Iterator[list[InstanceSpec]]:
     """Start the demo's sandboxes; they stop when the block ends."""
     with ExitStack() as stack:
         cloud = stack.enter_context(RunningSandbox(SandboxOptions(seed=seed)))
         onprem = stack.enter_context(RunningSandbox(SandboxOptions(seed=seed + 1, version="16")))
         yield [
-            DemoInstance("gitlab.com (sandbox)", cloud.url, cloud.credentials.maintainer),
-            DemoInstance("self-managed (sandbox)", onprem.url, onprem.credentials.admin),
+            InstanceSpec("gitlab.com (sandbox)", cloud.url, Secret(cloud.credentials.maintainer)),
+            InstanceSpec("self-managed (sandbox)", onprem.url, Secret(onprem.credentials.admin)),
         ]
 
 
+@contextmanager
+def demo_engine() -> Iterator[InventoryEngine]:
+    """An engine over the demo instances, caching in a throw-away directory."""
+    with demo_instances() as specs, tempfile.TemporaryDirectory(prefix="gltui-demo-") as scratch:
+        root = Path(scratch)
+        yield InventoryEngine(
+            specs, cache=SnapshotCache(root / "cache"), history=History(root / "data")
+        )
+
+
 def run_demo(out: TextIO, *, now: datetime | None = None) -> int:
-    """Print each instance and the four cards summed over them; returns the exit code."""
+    """Refresh both demo instances and print the summary; returns the exit code."""
     moment = now or datetime.now(UTC)
-    everything: list[Token] = []
-    with demo_instances() as instances:
-        for instance in instances:
-            api = gitlab_client.connect(instance.url, instance.token)
-            who = gitlab_client.identify(api)
-            tokens = gitlab_client.personal_tokens(api, instance.name)
-            everything.extend(tokens)
-            cards = count_states(tokens, moment)
-            role = "admin" if who.is_admin else "user"
-            out.write(
-                f"{instance.name:<24} GitLab {who.version:<12} {who.username} ({role})  "
-                f"{len(tokens)} personal-table tokens: {cards.active} active, "
-                f"{cards.expiring} expiring, {cards.revoked} revoked, {cards.expired} expired\n"
-            )
-    total = count_states(everything, moment)
+    with demo_engine() as engine:
+        inventory = engine.refresh(moment)
+    out.write("\n".join(summary_lines(inventory, moment)) + "\n")
     out.write(
-        f"\nAll instances: Active {total.active} | Expiring in 2 weeks {total.expiring} | "
-        f"Revoked {total.revoked} | Expired {total.expired}\n"
-        "The dashboard is on its way; `gltui sandbox` serves a sandbox you can explore "
-        "with any GitLab client.\n"
+        "\nThe dashboard is on its way; meanwhile `gltui report --demo` lists every token, "
+        "and `gltui sandbox` serves a sandbox for any GitLab client.\n"
     )
     return 0

@@ -147,7 +147,10 @@ def test_demo_shows_both_instances_and_the_four_cards() -> None:
         check=False,
     )
     assert done.returncode == 0, done.stderr
-    assert "gitlab.com (sandbox)" in done.stdout
-    assert "GitLab 16.11.10-ee" in done.stdout
-    assert "All instances: Active" in done.stdout
+    assert "gitlab.com (sandbox): fresh, mara, GitLab 18.6.2-ee, 35 tokens" in done.stdout
+    assert (
+        "self-managed (sandbox): fresh, root (admin), GitLab 16.11.10-ee, 46 tokens" in done.stdout
+    )
+    assert "Active " in done.stdout
+    assert "Expiring in 14 days " in done.stdout
     assert "glpat-" not in done.stdout + done.stderr  # no secret is ever printed

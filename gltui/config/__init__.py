@@ -1,0 +1,1 @@
+"""Where instances come from (the configuration file arrives with issue 6)."""

@@ -1,0 +1,108 @@
+"""The snapshot cache (last good inventory per instance) and the refresh history.
+
+Snapshots live in the cache directory, one JSON file per instance, so the next
+start can paint before any network call. History lives in the data directory:
+one line per instance per UTC day (the day's last refresh wins), the newest
+``HISTORY_DAYS`` kept, enough for the weekly review to say what changed.
+Every write is atomic and private (mode 600); nothing written holds a secret.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+from dataclasses import replace
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from gltui.domain.states import classify
+from gltui.inventory.model import InstanceInventory
+from gltui.inventory.serialize import SnapshotFormatError, instance_from_dict, instance_to_dict
+from gltui.storage import write_private
+
+HISTORY_DAYS = 120
+
+
+def _slug(name: str) -> str:
+    """A file-name-safe, collision-free stem for an instance name."""
+    readable = re.sub(r"[^a-zA-Z0-9._-]+", "-", name).strip("-")[:40] or "instance"
+    digest = hashlib.sha256(name.encode()).hexdigest()[:8]
+    return f"{readable}-{digest}"
+
+
+class SnapshotCache:
+    """Read and write per-instance snapshots."""
+
+    def __init__(self, directory: Path) -> None:
+        self.directory = directory
+
+    def path_for(self, name: str) -> Path:
+        """The snapshot file of one instance."""
+        return self.directory / f"snapshot-{_slug(name)}.json"
+
+    def save(self, inventory: InstanceInventory) -> None:
+        """Store a successful refresh (failed ones would overwrite good data)."""
+        if not inventory.ok:
+            return
+        data = json.dumps(instance_to_dict(inventory), ensure_ascii=False, separators=(",", ":"))
+        write_private(self.path_for(inventory.name), data.encode())
+
+    def load(self, name: str) -> InstanceInventory | None:
+        """The last good inventory of ``name``, marked as cached; ``None`` if absent or damaged."""
+        try:
+            data = json.loads(self.path_for(name).read_bytes())
+            snapshot = instance_from_dict(data)
+        except (OSError, ValueError, SnapshotFormatError):
+            return None
+        if snapshot.name != name:
+            return None
+        return replace(snapshot, from_cache=True)
+
+
+class History:
+    """Per-instance, per-day records of every token's state."""
+
+    def __init__(self, directory: Path, keep_days: int = HISTORY_DAYS) -> None:
+        self.directory = directory
+        self.keep_days = keep_days
+
+    def path_for(self, name: str) -> Path:
+        """The history file of one instance."""
+        return self.directory / f"history-{_slug(name)}.jsonl"
+
+    def record(self, inventory: InstanceInventory, now: datetime) -> None:
+        """Add today's line for this instance (replacing an earlier one from today)."""
+        if not inventory.ok:
+            return
+        day = now.date().isoformat()
+        entry = {
+            "day": day,
+            "at": now.isoformat(),
+            "tokens": {
+                f"{token.kind.value}:{token.id}": [token.name, classify(token, now).value]
+                for token in inventory.tokens
+            },
+        }
+        kept = [line for line in self.entries(inventory.name) if line.get("day") != day]
+        kept.append(entry)
+        kept = kept[-self.keep_days :]
+        text = "".join(json.dumps(line, ensure_ascii=False) + "\n" for line in kept)
+        write_private(self.path_for(inventory.name), text.encode())
+
+    def entries(self, name: str) -> list[dict[str, Any]]:
+        """Every readable line, oldest first (damaged lines are skipped)."""
+        try:
+            lines = self.path_for(name).read_text(encoding="utf-8").splitlines()
+        except (OSError, UnicodeDecodeError):
+            return []
+        entries = []
+        for line in lines:
+            try:
+                parsed = json.loads(line)
+            except ValueError:
+                continue
+            if isinstance(parsed, dict):
+                entries.append(parsed)
+        return entries

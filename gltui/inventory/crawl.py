@@ -1,0 +1,206 @@
+"""Run many GET requests against one instance, concurrently, from one coordinator.
+
+Every HTTP call runs on a pool thread; every callback runs on the coordinator
+thread (the one calling :meth:`Crawl.run`), so walk state needs no locks, and
+a pool thread never waits for another request: the pool stays saturated, which
+is what brings a refresh close to the floor ``requests / concurrency x latency``.
+
+Paging: page 1 tells ``X-Total-Pages``, and every other page is requested at
+once. Above 10,000 rows GitLab stops counting; then pages are fetched
+speculatively, ``concurrency`` ahead, until a short page marks the end.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
+from dataclasses import dataclass, field
+from typing import Any
+
+from gltui.adapters.errors import ApiFailure
+from gltui.adapters.gitlab_api import GitLabApi, Reply
+from gltui.domain.failures import Failure, FailureKind
+
+PER_PAGE = 100
+TRANSIENT = frozenset({FailureKind.TIMEOUT, FailureKind.SERVER_ERROR, FailureKind.RATE_LIMITED})
+BREAKER_THRESHOLD = 6
+"""Consecutive transient failures (after python-gitlab's own retries) that end the walk."""
+
+Rows = list[dict[str, Any]]
+ProgressCallback = Callable[[int, int], None]
+
+
+class InstanceUnavailable(Exception):
+    """The walk cannot go on (token dead, host gone, or too many failures in a row)."""
+
+    def __init__(self, failure: Failure) -> None:
+        super().__init__(failure.message)
+        self.failure = failure
+
+
+@dataclass
+class _Listing:
+    path: str
+    params: dict[str, Any]
+    action: str
+    on_rows: Callable[[Rows], None]
+    on_error: Callable[[Failure], None]
+    speculative: bool = False
+    next_page: int = 2
+    end_page: int | None = None
+    failed: bool = False
+    in_flight: set[int] = field(default_factory=set)
+
+
+class Crawl:
+    """A pool of workers for one instance and the coordinator that feeds it."""
+
+    def __init__(
+        self, api: GitLabApi, concurrency: int, on_progress: ProgressCallback | None = None
+    ) -> None:
+        self.api = api
+        self.concurrency = max(1, concurrency)
+        self._pool = ThreadPoolExecutor(self.concurrency, thread_name_prefix="gltui-walk")
+        self._pending: dict[
+            Future[Reply], tuple[Callable[[Reply], None], Callable[[Failure], None]]
+        ] = {}
+        self._on_progress = on_progress
+        self.done = 0
+        self.expected = 0
+        self._fatal: Failure | None = None
+        self._transient_streak = 0
+
+    # --- submitting ------------------------------------------------------
+    def get(
+        self,
+        path: str,
+        params: Mapping[str, Any] | None,
+        *,
+        action: str,
+        then: Callable[[Reply], None],
+        on_error: Callable[[Failure], None],
+    ) -> None:
+        """Queue one GET; ``then`` or ``on_error`` runs on the coordinator later."""
+        if self._fatal is not None:
+            return
+        future = self._pool.submit(self.api.get, path, dict(params or {}), action=action)
+        self._pending[future] = (then, on_error)
+        self.expected += 1
+
+    def list_all(
+        self,
+        path: str,
+        params: Mapping[str, Any] | None,
+        *,
+        action: str,
+        on_rows: Callable[[Rows], None],
+        on_error: Callable[[Failure], None],
+    ) -> None:
+        """Fetch every page of a listing; ``on_rows`` gets each page's rows."""
+        listing = _Listing(path, dict(params or {}), action, on_rows, on_error)
+        self._request_page(listing, 1)
+
+    def _request_page(self, listing: _Listing, page: int) -> None:
+        listing.in_flight.add(page)
+        self.get(
+            listing.path,
+            {**listing.params, "page": page, "per_page": PER_PAGE},
+            action=listing.action,
+            then=lambda reply: self._page_arrived(listing, page, reply),
+            on_error=lambda failure: self._page_failed(listing, page, failure),
+        )
+
+    def _page_arrived(self, listing: _Listing, page: int, reply: Reply) -> None:
+        listing.in_flight.discard(page)
+        if listing.failed:
+            return
+        rows = reply.data
+        if not isinstance(rows, list):
+            self._page_failed(
+                listing,
+                page,
+                Failure(FailureKind.BAD_RESPONSE, f"not a list while {listing.action}"),
+            )
+            return
+        if listing.end_page is None or page <= listing.end_page:
+            listing.on_rows([row for row in rows if isinstance(row, dict)])
+        if page == 1:
+            self._plan_pages(listing, reply)
+        elif listing.speculative:
+            if len(rows) < PER_PAGE:
+                listing.end_page = min(listing.end_page or page, page)
+            self._fill_window(listing)
+
+    def _plan_pages(self, listing: _Listing, first: Reply) -> None:
+        total_pages = first.header_int("X-Total-Pages")
+        if total_pages is not None:
+            for page in range(2, total_pages + 1):
+                self._request_page(listing, page)
+            return
+        if first.header_int("X-Next-Page") is None:
+            return  # a single page
+        listing.speculative = True
+        self._fill_window(listing)
+
+    def _fill_window(self, listing: _Listing) -> None:
+        while len(listing.in_flight) < self.concurrency and (
+            listing.end_page is None and not listing.failed
+        ):
+            self._request_page(listing, listing.next_page)
+            listing.next_page += 1
+
+    def _page_failed(self, listing: _Listing, page: int, failure: Failure) -> None:
+        listing.in_flight.discard(page)
+        if listing.failed:
+            return
+        listing.failed = True
+        listing.on_error(failure)
+
+    # --- running -----------------------------------------------------------
+    def run(self) -> None:
+        """Process answers until nothing is pending; raises :class:`InstanceUnavailable`."""
+        while self._pending:
+            finished, _ = wait(list(self._pending), return_when=FIRST_COMPLETED)
+            for future in finished:
+                then, on_error = self._pending.pop(future)
+                self.done += 1
+                self._settle(future, then, on_error)
+            if self._on_progress is not None:
+                self._on_progress(self.done, self.expected)
+            if self._fatal is not None:
+                self._abandon()
+                raise InstanceUnavailable(self._fatal)
+
+    def _settle(
+        self,
+        future: Future[Reply],
+        then: Callable[[Reply], None],
+        on_error: Callable[[Failure], None],
+    ) -> None:
+        try:
+            reply = future.result()
+        except ApiFailure as error:
+            failure = error.failure
+            if failure.stops_the_instance:
+                self._fatal = self._fatal or failure
+                return
+            if failure.kind in TRANSIENT:
+                self._transient_streak += 1
+                if self._transient_streak >= BREAKER_THRESHOLD:
+                    self._fatal = self._fatal or failure
+                    return
+            on_error(failure)
+            return
+        self._transient_streak = 0
+        then(reply)
+
+    def _abandon(self) -> None:
+        for future in self._pending:
+            future.cancel()
+        wait(list(self._pending))
+        self._pending.clear()
+
+    def close(self) -> None:
+        """Stop the workers (pending requests are cancelled)."""
+        self._abandon()
+        self._pool.shutdown(wait=True, cancel_futures=True)

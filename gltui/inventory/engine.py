@@ -1,0 +1,78 @@
+"""Refresh many instances in parallel, with the cache in front and history behind.
+
+:meth:`InventoryEngine.cached` answers at once from snapshots (first paint);
+:meth:`InventoryEngine.refresh` walks every instance in parallel, each on its
+own pool, and a failed instance falls back to its last snapshot so the user
+keeps seeing their tokens with the failure shown beside them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import replace
+from datetime import datetime
+
+from gltui.inventory.cache import History, SnapshotCache
+from gltui.inventory.model import InstanceInventory, Inventory, Progress
+from gltui.inventory.spec import InstanceSpec
+from gltui.inventory.walk import walk_instance
+
+Walker = Callable[[InstanceSpec, datetime, Callable[[Progress], None] | None], InstanceInventory]
+
+
+class InventoryEngine:
+    """The one object the UI and the reports ask for tokens."""
+
+    def __init__(
+        self,
+        specs: Sequence[InstanceSpec],
+        *,
+        cache: SnapshotCache | None = None,
+        history: History | None = None,
+        walker: Walker = walk_instance,
+    ) -> None:
+        names = [spec.name for spec in specs]
+        if len(set(names)) != len(names):
+            raise ValueError("instance names must be unique")
+        self.specs = tuple(specs)
+        self.cache = cache
+        self.history = history
+        self._walker = walker
+
+    def cached(self) -> Inventory:
+        """The last snapshots, without any network call (missing ones are left out)."""
+        if self.cache is None:
+            return Inventory()
+        found = (self.cache.load(spec.name) for spec in self.specs)
+        return Inventory(tuple(snapshot for snapshot in found if snapshot is not None))
+
+    def refresh(
+        self, now: datetime, on_progress: Callable[[Progress], None] | None = None
+    ) -> Inventory:
+        """Walk every instance in parallel; one failing never stops the others."""
+        if not self.specs:
+            return Inventory()
+        with ThreadPoolExecutor(len(self.specs), thread_name_prefix="gltui-instance") as pool:
+            results = list(
+                pool.map(lambda spec: self._refresh_one(spec, now, on_progress), self.specs)
+            )
+        return Inventory(tuple(results))
+
+    def _refresh_one(
+        self, spec: InstanceSpec, now: datetime, on_progress: Callable[[Progress], None] | None
+    ) -> InstanceInventory:
+        fresh = self._walker(spec, now, on_progress)
+        if fresh.ok:
+            if self.cache is not None:
+                self.cache.save(fresh)
+            if self.history is not None:
+                self.history.record(fresh, now)
+            return fresh
+        previous = self.cache.load(spec.name) if self.cache is not None else None
+        if previous is None:
+            return fresh
+        # keep showing what we knew, with today's failure beside it
+        return replace(
+            previous, failure=fresh.failure, identity=fresh.identity or previous.identity
+        )

@@ -1,0 +1,53 @@
+"""What the engine needs to know about one instance (the config issue builds these)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from gltui.domain.secret import Secret
+from gltui.domain.tokens import TokenKind
+
+DEFAULT_CONCURRENCY = 8
+"""Requests in flight per instance: fast, yet far below gitlab.com's per-user limits."""
+DEFAULT_TIMEOUT_SECONDS = 10.0
+
+DEFAULT_KINDS = frozenset(
+    {
+        TokenKind.PERSONAL,
+        TokenKind.IMPERSONATION,
+        TokenKind.PROJECT,
+        TokenKind.GROUP,
+        TokenKind.DEPLOY,
+        TokenKind.SERVICE_ACCOUNT,
+    }
+)
+
+
+@dataclass(frozen=True)
+class InstanceSpec:
+    """One GitLab instance to inventory and the credential to do it with."""
+
+    name: str
+    url: str
+    token: Secret = field(repr=False)
+    kinds: frozenset[TokenKind] = DEFAULT_KINDS
+    concurrency: int = DEFAULT_CONCURRENCY
+    timeout: float = DEFAULT_TIMEOUT_SECONDS
+    ssl_verify: bool | str = True
+    groups: tuple[str, ...] = ()
+    """Limit the project/group walk to these group paths (and everything below)."""
+    projects: tuple[str, ...] = ()
+    """Limit the walk to these project paths (besides ``groups``)."""
+
+    @property
+    def scoped(self) -> bool:
+        """Whether the walk is limited to some groups or projects."""
+        return bool(self.groups or self.projects)
+
+    def in_scope(self, path: str) -> bool:
+        """Whether a project or group path falls inside the configured scope."""
+        if not self.scoped:
+            return True
+        if path in self.projects:
+            return True
+        return any(path == group or path.startswith(group + "/") for group in self.groups)

@@ -1,0 +1,71 @@
+"""``gltui report``: refresh (or read the snapshots) and print the inventory.
+
+stdout carries only the report, so it pipes cleanly; progress goes to stderr,
+and only when stderr is a terminal.
+"""
+
+from __future__ import annotations
+
+import threading
+from datetime import datetime
+from typing import TextIO
+
+from gltui.inventory.engine import InventoryEngine
+from gltui.inventory.model import Progress
+from gltui.report.render import render_json, render_table
+
+EXIT_OK = 0
+EXIT_FAILED = 1
+
+
+class _ProgressLine:
+    """One self-overwriting stderr line: ``work 120/480  gitlab.com 12/12 done``."""
+
+    def __init__(self, stream: TextIO) -> None:
+        self._stream = stream
+        self._lock = threading.Lock()
+        self._state: dict[str, Progress] = {}
+
+    def __call__(self, progress: Progress) -> None:
+        with self._lock:
+            self._state[progress.instance] = progress
+            parts = [
+                f"{name} {p.done}/{p.total}{' done' if p.finished else ''}"
+                for name, p in self._state.items()
+            ]
+            self._stream.write("\r\x1b[2K" + "  ".join(parts))
+            self._stream.flush()
+
+    def close(self) -> None:
+        with self._lock:
+            if self._state:
+                self._stream.write("\r\x1b[2K")
+                self._stream.flush()
+
+
+def run_report(
+    engine: InventoryEngine,
+    *,
+    now: datetime,
+    output_format: str,
+    offline: bool,
+    out: TextIO,
+    err: TextIO,
+) -> int:
+    """Print the report; exit 1 when an instance could not be refreshed."""
+    if offline:
+        inventory = engine.cached()
+    else:
+        progress = _ProgressLine(err) if err.isatty() else None
+        try:
+            inventory = engine.refresh(now, progress)
+        finally:
+            if progress is not None:
+                progress.close()
+    text = render_json(inventory, now) if output_format == "json" else render_table(inventory, now)
+    out.write(text if text.endswith("\n") else text + "\n")
+    missing = {spec.name for spec in engine.specs} - {i.name for i in inventory.instances}
+    if offline and missing:
+        err.write(f"gltui report: no snapshot yet for {', '.join(sorted(missing))}\n")
+    failed = any(not instance.ok for instance in inventory.instances)
+    return EXIT_FAILED if failed or (offline and missing) else EXIT_OK
