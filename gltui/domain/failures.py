@@ -73,4 +73,5 @@ class Failure:
             FailureKind.BAD_TOKEN,
             FailureKind.TOKEN_EXPIRED,
             FailureKind.TOKEN_REVOKED,
+            FailureKind.MISSING_SCOPE,
         }

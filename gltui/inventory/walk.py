@@ -87,7 +87,7 @@ def _walk(
     crawl = Crawl(api, spec.concurrency, report)
     state = _Collected()
     try:
-        _about_the_instance(crawl, state)
+        _about_the_instance(spec, crawl, state)
         if identity.is_admin:
             _admin_walk(spec, crawl, state)
             crawl.run()
@@ -128,7 +128,7 @@ def _problem(state: _Collected, where: str) -> Callable[[Failure], None]:
     return lambda failure: state.problems.append(Problem(where, failure))
 
 
-def _about_the_instance(crawl: Crawl, state: _Collected) -> None:
+def _about_the_instance(spec: InstanceSpec, crawl: Crawl, state: _Collected) -> None:
     """Version (``/metadata``, else ``/version``) and the token gltui itself uses."""
 
     def version_from(reply: Reply) -> None:
@@ -158,7 +158,7 @@ def _about_the_instance(crawl: Crawl, state: _Collected) -> None:
     def own_token(reply: Reply) -> None:
         if isinstance(reply.data, dict):
             try:
-                state.own_token = parse.personal_token("", reply.data)
+                state.own_token = parse.personal_token(spec.name, reply.data)
             except parse.MalformedTokenError:
                 return
 
