@@ -1,0 +1,105 @@
+"""``gltui report`` as a subprocess, against a sandbox over real HTTP."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from gltui.sandbox.server import RunningSandbox
+
+
+def report(
+    *args: str, env: dict[str, str], timeout: float = 60
+) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "gltui", "report", *args],
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        env=env,
+        check=False,
+    )
+
+
+def environment(tmp_path: Path, **extra: str) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("GITLAB_", "GLTUI_"))}
+    env.update(GLTUI_CACHE_DIR=str(tmp_path / "cache"), GLTUI_DATA_DIR=str(tmp_path / "data"))
+    env.update(extra)
+    return env
+
+
+def test_json_report_then_offline(sandbox: RunningSandbox, tmp_path: Path) -> None:
+    env = environment(tmp_path, GITLAB_URL=sandbox.url, GITLAB_TOKEN=sandbox.credentials.maintainer)
+    done = report("--format", "json", env=env)
+    assert done.returncode == 0, done.stderr
+    assert done.stderr == ""  # progress goes to a terminal only
+    document = json.loads(done.stdout)
+    assert document["schema"] == 1
+    (instance,) = document["instances"]
+    assert instance["name"] == "127.0.0.1"
+    assert instance["status"] == "fresh"
+    assert instance["user"] == {"username": "mara", "is_admin": False}
+    states = [token["state"] for token in instance["tokens"]]
+    totals = document["totals"]
+    assert totals["revoked"] == states.count("revoked")
+    assert totals["expired"] == states.count("expired")
+    assert totals["expiring"] == states.count("expiring")
+    assert totals["active"] == states.count("active") + states.count("expiring")
+    for secret in sandbox.credentials.as_dict().values():
+        assert secret not in done.stdout
+    sandbox.stop()  # offline must not need the network
+    offline = report("--format", "json", "--offline", env=env)
+    assert offline.returncode == 0, offline.stderr
+    cached = json.loads(offline.stdout)["instances"][0]
+    assert cached["status"] == "cached"
+    assert len(cached["tokens"]) == len(instance["tokens"])
+
+
+def test_table_report(sandbox: RunningSandbox, tmp_path: Path) -> None:
+    env = environment(tmp_path, GITLAB_URL=sandbox.url, GITLAB_TOKEN=sandbox.credentials.admin)
+    done = report(env=env)
+    assert done.returncode == 0, done.stderr
+    lines = done.stdout.splitlines()
+    assert lines[0].split()[:4] == ["INSTANCE", "KIND", "STATE", "EXPIRES"]
+    assert "127.0.0.1: fresh, root (admin), GitLab 18.6.2-ee" in done.stdout
+    assert lines[-1].startswith("Active ")
+    assert "[bold red]not bold[/]" in done.stdout  # names are printed literally
+
+
+def test_failed_instance_exits_1_with_advice(sandbox: RunningSandbox, tmp_path: Path) -> None:
+    env = environment(tmp_path, GITLAB_URL=sandbox.url, GITLAB_TOKEN=sandbox.credentials.expired)
+    done = report(env=env)
+    assert done.returncode == 1
+    assert "failed: the token has expired" in done.stdout
+    assert "what to do: The token gltui uses has expired" in done.stdout
+    assert "Traceback" not in done.stderr
+
+
+def test_no_instance_and_bad_environment(tmp_path: Path) -> None:
+    done = report(env=environment(tmp_path))
+    assert done.returncode == 2
+    assert "set GITLAB_URL and GITLAB_TOKEN" in done.stderr
+    done = report(env=environment(tmp_path, GITLAB_URL="gitlab.example.com", GITLAB_TOKEN="x"))
+    assert done.returncode == 2
+    assert "is not an http(s) URL" in done.stderr
+    done = report(env=environment(tmp_path, GITLAB_URL="https://gitlab.example.com"))
+    assert done.returncode == 2
+    assert "GITLAB_TOKEN: is not set" in done.stderr
+
+
+def test_offline_without_snapshot(tmp_path: Path) -> None:
+    env = environment(tmp_path, GITLAB_URL="https://gitlab.example.com", GITLAB_TOKEN="x")
+    done = report("--offline", env=env)
+    assert done.returncode == 1
+    assert "no snapshot yet for gitlab.example.com" in done.stderr
+
+
+def test_demo_report(tmp_path: Path) -> None:
+    done = report("--demo", "--format", "json", env=environment(tmp_path))
+    assert done.returncode == 0, done.stderr
+    names = [i["name"] for i in json.loads(done.stdout)["instances"]]
+    assert names == ["gitlab.com (sandbox)", "self-managed (sandbox)"]
+    assert not any((tmp_path / "cache").glob("*"))  # the demo writes nothing of the user's
