@@ -1,0 +1,140 @@
+"""Refresh benchmark: gltui's inventory walk vs a naive python-gitlab loop vs the floor.
+
+Run: ``.venv/bin/python bench/refresh.py [--scale large] [--latency-ms 50] [--concurrency 8]``
+
+It starts ``gltui sandbox`` in its own process (so the server never competes with
+the client for the GIL) with per-request latency L, then measures, in one run:
+
+1. gltui's refresh as the maintainer persona (R requests at concurrency C);
+2. the naive loop existing scripts and exporters use: list the projects and groups,
+   then each one's tokens one request after another, through python-gitlab;
+3. the floor ``R / C x L``, the least time R requests can take at concurrency C;
+
+and prints the three times, gltui's ratio to the floor and the naive loop's ratio
+to gltui, then the administrator's refresh and gltui's peak traced memory.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import subprocess
+import sys
+import time
+import tracemalloc
+from collections.abc import Sequence
+from datetime import UTC, datetime
+from pathlib import Path
+
+import gitlab
+
+from gltui.domain.secret import Secret
+from gltui.inventory.spec import DEFAULT_CONCURRENCY, InstanceSpec
+from gltui.inventory.walk import walk_instance
+
+
+def start_sandbox(scale: str, latency_ms: float) -> tuple[subprocess.Popen[str], dict[str, object]]:
+    """``gltui sandbox`` in a child process; returns it with its JSON line."""
+    gltui = Path(sys.executable).parent / "gltui"
+    process = subprocess.Popen(
+        [str(gltui), "sandbox", "--scale", scale, "--latency-ms", str(latency_ms)],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    assert process.stdout is not None
+    return process, json.loads(process.stdout.readline())
+
+
+def naive_loop(url: str, token: str) -> tuple[int, int]:
+    """One request after another, as python-gitlab scripts do; returns (tokens, requests)."""
+    gl = gitlab.Gitlab(url, private_token=token, per_page=100)
+    requests = 0
+    tokens = 0
+
+    def count(rows: Sequence[object]) -> int:
+        nonlocal requests
+        requests += max(1, -(-len(rows) // 100))
+        return len(rows)
+
+    tokens += count(gl.personal_access_tokens.list(get_all=True))
+    projects = gl.projects.list(min_access_level=40, get_all=True)
+    count(projects)
+    for project in projects:
+        lazy = gl.projects.get(project.id, lazy=True)
+        tokens += count(lazy.access_tokens.list(get_all=True))
+        tokens += count(lazy.deploytokens.list(get_all=True))
+    for group in gl.groups.list(min_access_level=50, get_all=True):
+        tokens += count(gl.groups.get(group.id, lazy=True).access_tokens.list(get_all=True))
+    maintained = gl.groups.list(min_access_level=40, get_all=True)
+    requests += 2  # the two group listings
+    for group in maintained:
+        tokens += count(gl.groups.get(group.id, lazy=True).deploytokens.list(get_all=True))
+    return tokens, requests
+
+
+def main() -> None:
+    """Run the three measurements and print the figures."""
+    parser = argparse.ArgumentParser(description="gltui refresh vs naive loop vs floor")
+    parser.add_argument("--scale", default="large")
+    parser.add_argument("--latency-ms", type=float, default=50.0)
+    parser.add_argument("--concurrency", type=int, default=DEFAULT_CONCURRENCY)
+    parser.add_argument("--skip-naive", action="store_true", help="only gltui and the floor")
+    args = parser.parse_args()
+    latency = args.latency_ms / 1000
+    process, contract = start_sandbox(args.scale, args.latency_ms)
+    try:
+        url = str(contract["url"])
+        tokens = contract["tokens"]
+        assert isinstance(tokens, dict)
+        spec = InstanceSpec(
+            "bench", url, Secret(tokens["maintainer"]), concurrency=args.concurrency
+        )
+        tracemalloc.start()
+        started = time.perf_counter()
+        inventory = walk_instance(spec, datetime.now(UTC))
+        gltui_seconds = time.perf_counter() - started
+        _, peak = tracemalloc.get_traced_memory()
+        tracemalloc.stop()
+        assert inventory.ok, inventory.failure
+        floor = inventory.requests / args.concurrency * latency
+        print(
+            f"sandbox: scale {args.scale}, latency {args.latency_ms:g} ms, "
+            f"concurrency {args.concurrency}"
+        )
+        print(
+            f"gltui refresh (maintainer): {len(inventory.tokens)} tokens, "
+            f"{inventory.requests} requests, {gltui_seconds:.2f} s"
+        )
+        print(f"floor (requests / concurrency x latency): {floor:.2f} s")
+        print(f"gltui / floor: {gltui_seconds / floor:.2f}x")
+        print(f"gltui peak traced memory: {peak / 2**20:.1f} MiB")
+        if not args.skip_naive:
+            started = time.perf_counter()
+            naive_tokens, naive_requests = naive_loop(url, tokens["maintainer"])
+            naive_seconds = time.perf_counter() - started
+            print(
+                f"naive sequential python-gitlab loop: {naive_tokens} tokens, "
+                f"{naive_requests} requests, {naive_seconds:.2f} s"
+            )
+            print(f"naive / gltui: {naive_seconds / gltui_seconds:.1f}x faster with gltui")
+        admin = InstanceSpec("bench", url, Secret(tokens["admin"]), concurrency=args.concurrency)
+        tracemalloc.start()
+        started = time.perf_counter()
+        admin_inventory = walk_instance(admin, datetime.now(UTC))
+        admin_seconds = time.perf_counter() - started
+        _, admin_peak = tracemalloc.get_traced_memory()
+        tracemalloc.stop()
+        admin_floor = admin_inventory.requests / args.concurrency * latency
+        print(
+            f"gltui refresh (admin): {len(admin_inventory.tokens)} tokens, "
+            f"{admin_inventory.requests} requests, {admin_seconds:.2f} s, "
+            f"floor {admin_floor:.2f} s ({admin_seconds / admin_floor:.2f}x), "
+            f"peak traced memory {admin_peak / 2**20:.1f} MiB"
+        )
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
+
+
+if __name__ == "__main__":
+    main()
