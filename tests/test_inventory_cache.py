@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import os
 import stat
-from datetime import timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 
 from gltui.domain.failures import Failure, FailureKind
@@ -134,3 +134,19 @@ def test_concurrent_writers_leave_a_whole_file(sandbox: RunningSandbox, tmp_path
     assert loaded is not None
     assert loaded.tokens == fresh.tokens
     assert sorted(os.listdir(tmp_path)) == [cache.path_for("work").name]
+
+
+def test_a_crashing_walker_fails_only_its_instance(sandbox: RunningSandbox) -> None:
+    def walker(spec: InstanceSpec, now: datetime, on_progress: object) -> InstanceInventory:
+        if spec.name == "broken":
+            raise KeyError("glpat-should-never-show")
+        return walk_instance(spec, now)
+
+    specs = [
+        InstanceSpec("work", sandbox.url, Secret(sandbox.credentials.maintainer)),
+        InstanceSpec("broken", sandbox.url, Secret(sandbox.credentials.maintainer)),
+    ]
+    work, broken = InventoryEngine(specs, walker=walker).refresh(NOW).instances
+    assert work.ok
+    assert broken.failure is not None
+    assert broken.failure.message == "gltui failed: KeyError"

@@ -13,6 +13,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
 from datetime import datetime
 
+from gltui.domain.failures import Failure, FailureKind
 from gltui.inventory.cache import History, SnapshotCache
 from gltui.inventory.model import InstanceInventory, Inventory, Progress
 from gltui.inventory.spec import InstanceSpec
@@ -62,7 +63,11 @@ class InventoryEngine:
     def _refresh_one(
         self, spec: InstanceSpec, now: datetime, on_progress: Callable[[Progress], None] | None
     ) -> InstanceInventory:
-        fresh = self._walker(spec, now, on_progress)
+        try:
+            fresh = self._walker(spec, now, on_progress)
+        except Exception as error:  # a bug for one instance must not hide the others
+            failure = Failure(FailureKind.BAD_RESPONSE, f"gltui failed: {type(error).__name__}")
+            fresh = InstanceInventory(spec.name, spec.url, now, failure=failure)
         if fresh.ok:
             if self.cache is not None:
                 self.cache.save(fresh)
