@@ -10,6 +10,7 @@ import json
 from datetime import datetime
 from typing import Any
 
+from gltui.domain.display import owner_label, printable
 from gltui.domain.scopes import highest_risk
 from gltui.domain.states import (
     DEFAULT_EXPIRING_WINDOW_DAYS,
@@ -22,15 +23,6 @@ from gltui.inventory.model import InstanceInventory, Inventory
 from gltui.inventory.serialize import failure_to_dict, token_to_dict
 
 REPORT_SCHEMA = 1
-
-
-def owner_label(token: Token) -> str:
-    """Who or what a token belongs to: its project/group path, else its owner."""
-    if token.resource is not None:
-        return token.resource.path or f"{token.resource.type.value} {token.resource.id}"
-    if token.owner is not None and token.owner.username:
-        return token.owner.username
-    return "-"
 
 
 def _status(instance: InstanceInventory) -> str:
@@ -86,11 +78,6 @@ def render_json(
         ],
     }
     return json.dumps(document, ensure_ascii=False, indent=2)
-
-
-def printable(text: str) -> str:
-    """Control characters (ANSI escapes included) shown as ``\\xNN``, never sent raw."""
-    return "".join(ch if ch.isprintable() else f"\\x{ord(ch):02x}" for ch in text)
 
 
 def _clip(text: str, width: int) -> str:
