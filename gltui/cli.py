@@ -54,8 +54,8 @@ def build_parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
     commands.add_parser(
         "demo",
-        help="try gltui against embedded sandbox instances",
-        description="Start two sandbox GitLab instances and show their tokens.",
+        help="the dashboard on two embedded sandbox instances (touches no real files)",
+        description="Start two sandbox GitLab instances and open the dashboard on them.",
     )
     report = commands.add_parser(
         "report",
@@ -152,9 +152,38 @@ def _run_demo() -> int:
     from gltui.demo import run_demo
 
     try:
-        return run_demo(sys.stdout)
+        return run_demo()
     except KeyboardInterrupt:
         return EXIT_OK
+
+
+def _run_dashboard() -> int:
+    import os
+
+    from gltui.config.environment import instance_from_environment
+    from gltui.domain.errors import ValidationError
+    from gltui.inventory.cache import History, SnapshotCache
+    from gltui.inventory.engine import InventoryEngine
+    from gltui.paths import cache_dir, data_dir
+
+    try:
+        spec = instance_from_environment(os.environ)
+    except ValidationError as error:
+        print(f"gltui: {error}", file=sys.stderr)
+        return EXIT_USAGE
+    if spec is None:
+        print(
+            "gltui: no instance configured yet. Set GITLAB_URL and GITLAB_TOKEN, or try the "
+            "dashboard on sandbox instances with `gltui demo`.",
+            file=sys.stderr,
+        )
+        return EXIT_USAGE
+    from gltui.tui.app import GltuiApp  # Textual loads only for the UI
+
+    engine = InventoryEngine([spec], cache=SnapshotCache(cache_dir()), history=History(data_dir()))
+    with contextlib.suppress(KeyboardInterrupt):
+        GltuiApp(engine).run()
+    return EXIT_OK
 
 
 def _run_report(args: argparse.Namespace) -> int:
@@ -218,6 +247,4 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _run_report(args)
         except KeyboardInterrupt:
             return EXIT_ERROR
-    parser.print_help()
-    print("\nThe dashboard is not built yet; `gltui demo` shows what it will show.")
-    return EXIT_OK
+    return _run_dashboard()

@@ -2,9 +2,7 @@
 
 Two sandboxes play a gitlab.com-like instance (current version, signed in as a
 non-admin maintainer) and a self-managed one (16.11, signed in as an admin).
-Snapshots go to a temporary directory that disappears with the demo. Until the
-dashboard lands, the demo prints the inventory summary: GitLab's four cards
-summed over both instances, through the real python-gitlab code path.
+Snapshots go to a temporary directory that disappears with the demo.
 """
 
 from __future__ import annotations
@@ -12,16 +10,16 @@ from __future__ import annotations
 import tempfile
 from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
-from datetime import UTC, datetime
 from pathlib import Path
-from typing import TextIO
 
 from gltui.domain.secret import Secret
 from gltui.inventory.cache import History, SnapshotCache
 from gltui.inventory.engine import InventoryEngine
 from gltui.inventory.spec import InstanceSpec
-from gltui.report.render import summary_lines
 from gltui.sandbox.server import RunningSandbox, SandboxOptions
+
+DEMO_SCALE = 40
+"""Generated projects on the self-managed demo instance: a few hundred tokens to scroll."""
 
 
 @contextmanager
@@ -29,7 +27,9 @@ def demo_instances(seed: int = 1) -> Iterator[list[InstanceSpec]]:
     """Start the demo's sandboxes; they stop when the block ends."""
     with ExitStack() as stack:
         cloud = stack.enter_context(RunningSandbox(SandboxOptions(seed=seed)))
-        onprem = stack.enter_context(RunningSandbox(SandboxOptions(seed=seed + 1, version="16")))
+        onprem = stack.enter_context(
+            RunningSandbox(SandboxOptions(seed=seed + 1, version="16", scale=DEMO_SCALE))
+        )
         yield [
             InstanceSpec("gitlab.com (sandbox)", cloud.url, Secret(cloud.credentials.maintainer)),
             InstanceSpec("self-managed (sandbox)", onprem.url, Secret(onprem.credentials.admin)),
@@ -46,14 +46,10 @@ def demo_engine() -> Iterator[InventoryEngine]:
         )
 
 
-def run_demo(out: TextIO, *, now: datetime | None = None) -> int:
-    """Refresh both demo instances and print the summary; returns the exit code."""
-    moment = now or datetime.now(UTC)
+def run_demo() -> int:
+    """Open the dashboard on the demo instances; returns the exit code."""
+    from gltui.tui.app import GltuiApp  # Textual loads only for the UI
+
     with demo_engine() as engine:
-        inventory = engine.refresh(moment)
-    out.write("\n".join(summary_lines(inventory, moment)) + "\n")
-    out.write(
-        "\nThe dashboard is on its way; meanwhile `gltui report --demo` lists every token, "
-        "and `gltui sandbox` serves a sandbox for any GitLab client.\n"
-    )
+        GltuiApp(engine).run()
     return 0

@@ -49,15 +49,27 @@ class InventoryEngine:
         return Inventory(tuple(snapshot for snapshot in found if snapshot is not None))
 
     def refresh(
-        self, now: datetime, on_progress: Callable[[Progress], None] | None = None
+        self,
+        now: datetime,
+        on_progress: Callable[[Progress], None] | None = None,
+        on_instance: Callable[[InstanceInventory], None] | None = None,
     ) -> Inventory:
-        """Walk every instance in parallel; one failing never stops the others."""
+        """Walk every instance in parallel; one failing never stops the others.
+
+        ``on_instance`` hears about each instance as soon as it is done (from its
+        worker thread), so a dashboard can show a fast instance before a slow one.
+        """
         if not self.specs:
             return Inventory()
+
+        def one(spec: InstanceSpec) -> InstanceInventory:
+            result = self._refresh_one(spec, now, on_progress)
+            if on_instance is not None:
+                on_instance(result)
+            return result
+
         with ThreadPoolExecutor(len(self.specs), thread_name_prefix="gltui-instance") as pool:
-            results = list(
-                pool.map(lambda spec: self._refresh_one(spec, now, on_progress), self.specs)
-            )
+            results = list(pool.map(one, self.specs))
         return Inventory(tuple(results))
 
     def _refresh_one(

@@ -1,0 +1,57 @@
+"""The Textual application: a thin composition root around the dashboard screen.
+
+It is handed everything it needs (the inventory engine, a clock, the expiring
+window) so tests, the demo and screenshots can run it over any data.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import UTC, datetime
+from typing import ClassVar
+
+from textual.app import App, SystemCommand
+from textual.binding import Binding, BindingType
+from textual.screen import Screen
+
+from gltui.domain.states import DEFAULT_EXPIRING_WINDOW_DAYS
+from gltui.inventory.engine import InventoryEngine
+from gltui.tui.screens.dashboard import Clock, DashboardScreen
+
+
+def utc_now() -> datetime:
+    """The real clock."""
+    return datetime.now(UTC)
+
+
+class GltuiApp(App[None]):
+    """Every GitLab token you own or administer, across instances."""
+
+    CSS_PATH = "gltui.tcss"
+    TITLE = "gltui"
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("q", "quit", "Quit", tooltip="Quit gltui"),
+        Binding(
+            "ctrl+p", "command_palette", "Palette", show=False, tooltip="Every action, by name"
+        ),
+    ]
+
+    def __init__(
+        self,
+        engine: InventoryEngine,
+        *,
+        clock: Clock = utc_now,
+        window: int = DEFAULT_EXPIRING_WINDOW_DAYS,
+    ) -> None:
+        super().__init__()
+        self.engine = engine
+        self.clock = clock
+        self.window = window
+        self.dashboard = DashboardScreen(engine, clock, window)
+
+    def on_mount(self) -> None:
+        self.push_screen(self.dashboard)
+
+    def get_system_commands(self, screen: Screen[object]) -> Iterable[SystemCommand]:
+        yield from super().get_system_commands(screen)
+        yield from self.dashboard.commands()

@@ -1,0 +1,324 @@
+"""The dashboard: instances, GitLab's four cards, the expiry chart and the token table.
+
+It paints the cached snapshots first (a thread worker reads them), then refreshes
+every instance in another thread worker. Results arrive as messages; the screen
+only ever touches widgets on the event loop.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, replace
+from datetime import datetime
+from typing import ClassVar, TypeVar
+
+from textual import on, work
+from textual.app import ComposeResult, SystemCommand
+from textual.binding import Binding, BindingType
+from textual.screen import Screen
+from textual.widgets import Footer, Input, Static
+from textual.worker import Worker, WorkerState, get_current_worker
+
+from gltui.domain.display import printable
+from gltui.domain.states import count_states
+from gltui.domain.timeline import weekly_expiries
+from gltui.domain.tokens import TokenKind
+from gltui.inventory.engine import InventoryEngine
+from gltui.inventory.model import InstanceInventory, Progress
+from gltui.tui.messages import (
+    InstanceRefreshed,
+    RefreshFinished,
+    RefreshProgressed,
+    SnapshotsLoaded,
+)
+from gltui.tui.screens.details import DetailsScreen, detail_lines
+from gltui.tui.screens.help import HelpScreen
+from gltui.tui.table_model import COLUMNS, StateFilter, TokenRow, View, apply_view, build_rows
+from gltui.tui.widgets.cards import StateCards
+from gltui.tui.widgets.instances_bar import PALETTE, InstancesBar, instance_line
+from gltui.tui.widgets.timeline import ExpiryTimeline
+from gltui.tui.widgets.token_table import TableHeader, TokenTable
+
+Clock = Callable[[], datetime]
+T = TypeVar("T")
+
+
+@dataclass(frozen=True)
+class DashboardAction:
+    """One action: its key, its footer label and what the palette and help say."""
+
+    key: str
+    action: str
+    label: str
+    help: str
+    show: bool = False
+
+    def binding(self) -> Binding:
+        """The Textual binding for it."""
+        return Binding(self.key, self.action, self.label, show=self.show, tooltip=self.help)
+
+
+ACTIONS: tuple[DashboardAction, ...] = (
+    DashboardAction("1", "card('active')", "Active", "Show active tokens (expiring included)"),
+    DashboardAction("2", "card('expiring')", "Expiring", "Show tokens expiring within the window"),
+    DashboardAction("3", "card('revoked')", "Revoked", "Show revoked tokens"),
+    DashboardAction("4", "card('expired')", "Expired", "Show expired tokens"),
+    DashboardAction("0", "card('')", "All", "Show every token"),
+    DashboardAction(
+        "slash", "filter", "Filter", "Filter as you type (name, scopes, owner, instance)", True
+    ),
+    DashboardAction("escape", "clear_filter", "Clear", "Clear the typed filter"),
+    DashboardAction("s", "sort_next", "Sort", "Sort by the next column", True),
+    DashboardAction("S", "sort_reverse", "Reverse", "Reverse the sort order"),
+    DashboardAction(
+        "i", "next_instance", "Instance", "Show one instance, then the next, then all", True
+    ),
+    DashboardAction("t", "next_kind", "Kind", "Show one token kind, then the next, then all", True),
+    DashboardAction("r", "refresh", "Refresh", "Refresh every instance now", True),
+    DashboardAction("question_mark", "help", "Help", "Every key, with what it does", True),
+)
+"""The one table that the bindings, the footer, the help screen and the palette all use."""
+
+
+class DashboardScreen(Screen[None]):
+    """Every token on every instance, filtered and sorted as the user asks."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [action.binding() for action in ACTIONS]
+
+    def __init__(self, engine: InventoryEngine, clock: Clock, window: int) -> None:
+        super().__init__()
+        self.engine = engine
+        self.clock = clock
+        self.window = window
+        self.view = View()
+        self.names = [spec.name for spec in engine.specs]
+        self.urls = {spec.name: spec.url for spec in engine.specs}
+        self.instances: dict[str, InstanceInventory] = {}
+        self.progress: dict[str, Progress] = {}
+        self.pending: set[str] = set()
+        self._rows: dict[str, list[TokenRow]] = {}
+        self.refreshing = False
+
+    # --- layout ------------------------------------------------------------
+    def compose(self) -> ComposeResult:
+        yield InstancesBar(id="instances")
+        yield StateCards(id="cards")
+        yield ExpiryTimeline(id="timeline")
+        yield Static("", id="view-status", markup=False)
+        yield Input(placeholder="filter: name, scopes, owner, instance (esc clears)", id="filter")
+        yield TableHeader(id="table-header")
+        yield TokenTable(id="tokens")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.query_one("#filter", Input).display = False
+        self.query_one(TokenTable).focus()
+        self._render_all()
+        self.load_snapshots()
+        self.set_interval(30, self._render_instances)
+
+    # --- workers (all IO happens here, off the event loop) -------------------
+    @work(thread=True, exclusive=True, group="snapshots", exit_on_error=False)
+    def load_snapshots(self) -> None:
+        """Read the cached inventory, then start the refresh."""
+        self.post_message(SnapshotsLoaded(self.engine.cached()))
+
+    @work(thread=True, exclusive=True, group="refresh", exit_on_error=False)
+    def refresh_all(self) -> None:
+        """Walk every instance; results come back one instance at a time."""
+        worker = get_current_worker()
+
+        def progressed(progress: Progress) -> None:
+            if not worker.is_cancelled:
+                self.post_message(RefreshProgressed(progress))
+
+        def finished(instance: InstanceInventory) -> None:
+            if not worker.is_cancelled:
+                self.post_message(InstanceRefreshed(instance))
+
+        self.engine.refresh(self.clock(), progressed, finished)
+        self.post_message(RefreshFinished())
+
+    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        if event.state is WorkerState.ERROR:
+            self.refreshing = False
+            self.pending.clear()
+            error = event.worker.error
+            self.notify(
+                f"gltui hit an internal error ({type(error).__name__}); press r to retry.",
+                severity="error",
+                markup=False,
+            )
+            self._render_instances()
+
+    # --- messages ------------------------------------------------------------
+    def on_snapshots_loaded(self, message: SnapshotsLoaded) -> None:
+        for instance in message.inventory.instances:
+            if instance.name not in self.instances or self.instances[instance.name].from_cache:
+                self._store(instance)
+        self._render_all()
+        self.action_refresh()
+
+    def on_refresh_progressed(self, message: RefreshProgressed) -> None:
+        self.progress[message.progress.instance] = message.progress
+        self._render_instances()
+
+    def on_instance_refreshed(self, message: InstanceRefreshed) -> None:
+        self.pending.discard(message.instance.name)
+        self._store(message.instance)
+        self._render_all()
+
+    def on_refresh_finished(self, _message: RefreshFinished) -> None:
+        self.refreshing = False
+        self.pending.clear()
+        self._render_instances()
+
+    @on(StateCards.Chosen)
+    def card_clicked(self, message: StateCards.Chosen) -> None:
+        self._set_view(replace(self.view, state=message.state))
+
+    @on(TokenTable.Chosen)
+    def show_details(self, message: TokenTable.Chosen) -> None:
+        token = message.row.token
+        siblings = [
+            row.token
+            for row in self._rows.get(token.instance, [])
+            if row.token.name == token.name
+            and row.token.kind is token.kind
+            and row.token.owner == token.owner
+            and row.token.resource == token.resource
+        ]
+        lines = detail_lines(token, self.urls.get(token.instance, ""), self.clock(), siblings)
+        self.app.push_screen(DetailsScreen(lines))
+
+    @on(Input.Changed, "#filter")
+    def filter_typed(self, event: Input.Changed) -> None:
+        self._set_view(replace(self.view, query=event.value))
+
+    @on(Input.Submitted, "#filter")
+    def filter_done(self) -> None:
+        self.query_one(TokenTable).focus()
+
+    # --- actions -------------------------------------------------------------
+    def action_card(self, name: str) -> None:
+        self._set_view(replace(self.view, state=StateFilter(name) if name else None))
+
+    def action_filter(self) -> None:
+        field = self.query_one("#filter", Input)
+        field.display = True
+        field.focus()
+
+    def action_clear_filter(self) -> None:
+        field = self.query_one("#filter", Input)
+        field.value = ""
+        field.display = False
+        self._set_view(replace(self.view, query=""))
+        self.query_one(TokenTable).focus()
+
+    def action_sort_next(self) -> None:
+        following = COLUMNS[(COLUMNS.index(self.view.sort) + 1) % len(COLUMNS)]
+        self._set_view(self.view.with_sort(following))
+
+    def action_sort_reverse(self) -> None:
+        self._set_view(replace(self.view, descending=not self.view.descending))
+
+    def action_next_instance(self) -> None:
+        self._set_view(replace(self.view, instance=_next(self.names, self.view.instance)))
+
+    def action_next_kind(self) -> None:
+        present = [
+            kind for kind in TokenKind if any(r.token.kind is kind for r in self._all_rows())
+        ]
+        self._set_view(replace(self.view, kind=_next(present, self.view.kind)))
+
+    def action_refresh(self) -> None:
+        if self.refreshing:
+            self.notify("A refresh is already running.", timeout=2)
+            return
+        self.refreshing = True
+        self.pending = set(self.names)
+        self.progress.clear()
+        self._render_instances()
+        self.refresh_all()
+
+    def action_help(self) -> None:
+        groups = [
+            ("Dashboard", [action.binding() for action in ACTIONS]),
+            ("Token table", [b for b in TokenTable.BINDINGS if isinstance(b, Binding)]),
+            ("Everywhere", [b for b in self.app.BINDINGS if isinstance(b, Binding)]),
+        ]
+        self.app.push_screen(HelpScreen(groups))
+
+    def commands(self) -> Iterator[SystemCommand]:
+        """Every dashboard action, for the command palette."""
+        for action in ACTIONS:
+            yield SystemCommand(
+                f"{action.label}: {action.help}",
+                f"key: {action.key}",
+                lambda action=action: self.run_action(action.action),
+            )
+
+    # --- state and drawing -----------------------------------------------------
+    def _store(self, instance: InstanceInventory) -> None:
+        self.instances[instance.name] = instance
+        self._rows[instance.name] = build_rows(instance.tokens, self.clock(), self.window)
+
+    def _all_rows(self) -> list[TokenRow]:
+        return [row for name in self.names for row in self._rows.get(name, [])]
+
+    def _set_view(self, view: View) -> None:
+        self.view = view
+        self._render_table()
+
+    def _render_all(self) -> None:
+        self._render_instances()
+        tokens = [row.token for row in self._all_rows()]
+        now = self.clock()
+        self.query_one(StateCards).show(
+            count_states(tokens, now, self.window), self.view.state, self.window
+        )
+        self.query_one(ExpiryTimeline).show(weekly_expiries(tokens, now))
+        self._render_table()
+
+    def _render_instances(self) -> None:
+        now = self.clock()
+        lines = [
+            instance_line(
+                name,
+                PALETTE[index % len(PALETTE)],
+                self.instances.get(name),
+                self.progress.get(name),
+                name in self.pending,
+                now,
+            )
+            for index, name in enumerate(self.names)
+        ]
+        self.query_one(InstancesBar).show(lines)
+
+    def _render_table(self) -> None:
+        everything = self._all_rows()
+        shown = apply_view(everything, self.view)
+        self.query_one(TokenTable).show(shown)
+        self.query_one(TableHeader).show(self.view)
+        self.query_one(StateCards).set_selected(self.view.state)
+        parts = [f"{len(shown)} of {len(everything)} tokens"]
+        if self.view.state is not None:
+            parts.append(f"card: {self.view.state.value}")
+        if self.view.instance is not None:
+            parts.append(f"instance: {printable(self.view.instance)}")
+        if self.view.kind is not None:
+            parts.append(f"kind: {self.view.kind.value}")
+        if self.view.query:
+            parts.append(f"filter: {printable(self.view.query)}")
+        parts.append(f"sort: {self.view.label}")
+        self.query_one("#view-status", Static).update(" · ".join(parts))
+
+
+def _next(options: list[T], current: T | None) -> T | None:
+    """The option after ``current``; after the last one, ``None`` (no filter)."""
+    if not options:
+        return None
+    if current is None or current not in options:
+        return options[0]
+    position = options.index(current) + 1
+    return options[position] if position < len(options) else None

@@ -1,0 +1,79 @@
+"""One line per instance: who, which version, and whether it is fresh, loading, cached or failed."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from rich.text import Text
+from textual.widgets import Static
+
+from gltui.domain.display import printable
+from gltui.inventory.model import InstanceInventory, Progress
+
+PALETTE = ("#5fafff", "#d787ff", "#5fd7af", "#ffaf5f", "#ff87af", "#afd75f")
+"""One colour per instance, in configuration order."""
+
+
+def age(then: datetime, now: datetime) -> str:
+    """``42 s``, ``5 min``, ``3 h`` or ``2 d``."""
+    seconds = max(0, int((now - then).total_seconds()))
+    for unit, size in (("d", 86400), ("h", 3600), ("min", 60)):
+        if seconds >= size:
+            return f"{seconds // size} {unit}"
+    return f"{seconds} s"
+
+
+def progress_bar(progress: Progress, width: int = 12) -> str:
+    """``▰▰▰▱▱▱ 120/480``."""
+    total = max(progress.total, 1)
+    filled = min(width, round(progress.done / total * width))
+    return f"{'▰' * filled}{'▱' * (width - filled)} {progress.done}/{progress.total}"
+
+
+def instance_line(
+    name: str,
+    colour: str,
+    known: InstanceInventory | None,
+    progress: Progress | None,
+    loading: bool,
+    now: datetime,
+) -> Text:
+    """The status line of one instance."""
+    line = Text()
+    line.append("● ", style=colour)
+    line.append(printable(name), style=f"bold {colour}")
+    if known is not None and known.identity is not None:
+        who = known.identity
+        line.append(f"  GitLab {who.version or '?'} · {printable(who.username)}")
+        if who.is_admin:
+            line.append(" (admin)")
+    if loading:
+        line.append("  loading ", style="italic")
+        if progress is not None:
+            line.append(progress_bar(progress))
+        if known is not None and known.from_cache:
+            line.append(f"  showing cache from {age(known.fetched_at, now)} ago", style="dim")
+        return line
+    if known is None:
+        line.append("  not loaded yet (r refreshes)", style="dim")
+        return line
+    if known.failure is not None:
+        line.append("  failed: ", style="bold red")
+        line.append(printable(known.failure.message))
+        line.append(f" — {known.failure.advice}", style="dim")
+        if known.from_cache:
+            line.append(f"  (cache from {age(known.fetched_at, now)} ago)", style="dim")
+        return line
+    state = "cached" if known.from_cache else "fresh"
+    line.append(f"  {len(known.tokens)} tokens · {state}, {age(known.fetched_at, now)} old")
+    if known.problems:
+        line.append(f" · {len(known.problems)} problems", style="yellow")
+    return line
+
+
+class InstancesBar(Static):
+    """The instances, refreshed whenever anything about one changes."""
+
+    def show(self, lines: list[Text]) -> None:
+        """Replace the lines."""
+        self.update(Text("\n").join(lines))
