@@ -1,0 +1,284 @@
+"""The dashboard, driven with Pilot against the sandbox (and fakes where timing matters)."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from datetime import datetime
+from pathlib import Path
+
+from textual.pilot import Pilot
+
+from gltui.domain.failures import FailureKind
+from gltui.domain.secret import Secret
+from gltui.domain.states import StateCounts, TokenState, count_states
+from gltui.inventory.cache import SnapshotCache
+from gltui.inventory.engine import InventoryEngine
+from gltui.inventory.model import InstanceInventory, Progress
+from gltui.inventory.spec import InstanceSpec
+from gltui.inventory.walk import walk_instance
+from gltui.sandbox.server import RunningSandbox
+from gltui.tui.app import GltuiApp
+from gltui.tui.screens.dashboard import ACTIONS, DashboardScreen
+from gltui.tui.screens.details import DetailsScreen
+from gltui.tui.screens.help import HelpScreen
+from gltui.tui.table_model import Column, StateFilter
+from gltui.tui.widgets.cards import StateCard
+from gltui.tui.widgets.instances_bar import InstancesBar
+from gltui.tui.widgets.token_table import TableHeader, TokenTable
+from tests.conftest import NOW, SandboxFactory, fixed_clock
+
+
+def engine_for(
+    sandbox: RunningSandbox, persona: str = "maintainer", **options: object
+) -> InventoryEngine:
+    spec = InstanceSpec("work", sandbox.url, Secret(getattr(sandbox.credentials, persona)))
+    return InventoryEngine([spec], **options)  # type: ignore[arg-type]
+
+
+def make_app(engine: InventoryEngine) -> GltuiApp:
+    return GltuiApp(engine, clock=fixed_clock)
+
+
+async def settle(app: GltuiApp, pilot: Pilot[None]) -> None:
+    await pilot.pause()
+    await app.workers.wait_for_complete()
+    await pilot.pause()
+    await app.workers.wait_for_complete()
+    await pilot.pause()
+
+
+def table(app: GltuiApp) -> TokenTable:
+    return app.screen.query_one(TokenTable)
+
+
+def sort_of(screen: DashboardScreen) -> Column:
+    return screen.view.sort
+
+
+def card_counts(app: GltuiApp) -> StateCounts:
+    counts = {card.state: card.count for card in app.screen.query(StateCard)}
+    return StateCounts(
+        active=counts[StateFilter.ACTIVE],
+        expiring=counts[StateFilter.EXPIRING],
+        revoked=counts[StateFilter.REVOKED],
+        expired=counts[StateFilter.EXPIRED],
+    )
+
+
+async def test_cards_sum_the_instance_like_gitlab(sandbox: RunningSandbox) -> None:
+    expected = walk_instance(engine_for(sandbox).specs[0], NOW)
+    app = make_app(engine_for(sandbox))
+    async with app.run_test(size=(120, 36)) as pilot:
+        await settle(app, pilot)
+        assert card_counts(app) == count_states(expected.tokens, NOW)
+        assert len(table(app).rows) == len(expected.tokens)
+
+
+async def test_number_keys_and_clicks_filter_to_a_card(sandbox: RunningSandbox) -> None:
+    app = make_app(engine_for(sandbox))
+    async with app.run_test(size=(120, 36)) as pilot:
+        await settle(app, pilot)
+        everything = len(table(app).rows)
+        await pilot.press("2")
+        assert {row.state for row in table(app).rows} == {TokenState.EXPIRING}
+        assert len(table(app).rows) == card_counts(app).expiring
+        await pilot.press("1")
+        assert {row.state for row in table(app).rows} == {TokenState.ACTIVE, TokenState.EXPIRING}
+        await pilot.click("#card-revoked")
+        assert {row.state for row in table(app).rows} == {TokenState.REVOKED}
+        assert app.screen.query_one("#card-revoked").has_class("selected")
+        await pilot.press("4")
+        assert {row.state for row in table(app).rows} == {TokenState.EXPIRED}
+        await pilot.press("0")
+        assert len(table(app).rows) == everything
+
+
+async def test_sort_keys(sandbox: RunningSandbox) -> None:
+    app = make_app(engine_for(sandbox))
+    async with app.run_test(size=(120, 36)) as pilot:
+        await settle(app, pilot)
+        screen = app.screen
+        assert isinstance(screen, DashboardScreen)
+        assert sort_of(screen) is Column.EXPIRES
+        days = [row.keys[list(Column).index(Column.EXPIRES)][1] for row in table(app).rows]
+        assert days == sorted(days)
+        for _ in range(
+            list(Column).index(Column.NAME) - list(Column).index(Column.EXPIRES) + len(Column)
+        ):
+            await pilot.press("s")
+        assert sort_of(screen) is Column.NAME
+        names = [row.token.name.lower() for row in table(app).rows]
+        assert names == sorted(names)
+        await pilot.press("S")
+        assert [row.token.name.lower() for row in table(app).rows] == sorted(names, reverse=True)
+        assert "NAME ↓" in str(app.screen.query_one(TableHeader).render())
+
+
+async def test_type_to_filter_and_escape(sandbox: RunningSandbox) -> None:
+    app = make_app(engine_for(sandbox))
+    async with app.run_test(size=(120, 36)) as pilot:
+        await settle(app, pilot)
+        everything = len(table(app).rows)
+        await pilot.press("slash", *"days", "enter")
+        names = {row.token.name for row in table(app).rows}
+        assert names == {"expires in 14 days", "expires in 15 days"}
+        assert table(app).has_focus
+        await pilot.press("escape")
+        assert len(table(app).rows) == everything
+        assert not app.screen.query_one("#filter").display
+
+
+async def test_instance_and_kind_filters(sandbox: RunningSandbox) -> None:
+    app = make_app(engine_for(sandbox))
+    async with app.run_test(size=(120, 36)) as pilot:
+        await settle(app, pilot)
+        await pilot.press("t")
+        kinds = {row.token.kind for row in table(app).rows}
+        assert len(kinds) == 1
+        await pilot.press("i")
+        assert {row.token.instance for row in table(app).rows} <= {"work"}
+
+
+async def test_enter_opens_details_with_every_field(sandbox: RunningSandbox) -> None:
+    app = make_app(engine_for(sandbox))
+    async with app.run_test(size=(120, 36)) as pilot:
+        await settle(app, pilot)
+        await pilot.press("slash", *"renovate", "enter")
+        await pilot.press("enter")
+        await pilot.pause()
+        assert isinstance(app.screen, DetailsScreen)
+        text = str(app.screen.query_one("#details-text").render())
+        for label in (
+            "Scopes",
+            "Last used from",
+            "Role",
+            "Risk",
+            "GitLab page",
+            "Same name and owner",
+        ):
+            assert label in text
+        assert "/-/user_settings/personal_access_tokens" in text
+        assert "revoked" in text  # the older "renovate" of the rotation pair
+        await pilot.press("escape")
+        await pilot.pause()
+        assert isinstance(app.screen, DashboardScreen)
+
+
+async def test_refresh_picks_up_new_tokens(sandbox: RunningSandbox) -> None:
+    app = make_app(engine_for(sandbox))
+    async with app.run_test(size=(120, 36)) as pilot:
+        await settle(app, pilot)
+        before = len(table(app).rows)
+        with sandbox.store.lock:
+            mara = next(u for u in sandbox.store.users.values() if u.username == "mara")
+            sandbox.store.add_personal_token(mara.id, "made elsewhere", ["read_api"], None)
+        await pilot.press("r")
+        await settle(app, pilot)
+        assert len(table(app).rows) == before + 1
+        assert "made elsewhere" in {row.token.name for row in table(app).rows}
+
+
+async def test_a_failing_instance_beside_a_loading_one(
+    sandbox: RunningSandbox, make_sandbox: SandboxFactory
+) -> None:
+    gone = make_sandbox()
+    dead_url = gone.url
+    gone.stop()
+    release = threading.Event()
+    healthy = InstanceSpec("healthy", sandbox.url, Secret(sandbox.credentials.maintainer))
+    down = InstanceSpec("down", dead_url, Secret("glpat-nothing-nothing-000"), timeout=1)
+
+    def walker(
+        spec: InstanceSpec, now: datetime, on_progress: Callable[[Progress], None] | None
+    ) -> InstanceInventory:
+        if spec.name == "healthy":
+            release.wait(10)  # still loading while "down" has already failed
+        return walk_instance(spec, now, on_progress)
+
+    app = make_app(InventoryEngine([healthy, down], walker=walker))
+    async with app.run_test(size=(120, 36)) as pilot:
+        for _ in range(100):
+            await pilot.pause(0.05)
+            screen = app.screen
+            if isinstance(screen, DashboardScreen) and "down" in screen.instances:
+                break
+        bar = str(app.screen.query_one(InstancesBar).render())
+        assert "down  failed: cannot connect" in bar
+        assert "Check the URL" in bar
+        assert "healthy" in bar
+        assert "loading" in bar
+        release.set()
+        await settle(app, pilot)
+        bar = str(app.screen.query_one(InstancesBar).render())
+        assert "tokens · fresh" in bar
+        assert len(table(app).rows) > 0
+        down_state = app.screen.instances["down"]  # type: ignore[attr-defined]
+        assert down_state.failure.kind is FailureKind.UNREACHABLE
+
+
+async def test_cached_start_paints_before_the_network(
+    sandbox: RunningSandbox, tmp_path: Path
+) -> None:
+    cache = SnapshotCache(tmp_path)
+    spec = InstanceSpec("work", sandbox.url, Secret(sandbox.credentials.maintainer))
+    cache.save(walk_instance(spec, NOW))
+    release = threading.Event()
+
+    def slow_walker(
+        spec: InstanceSpec, now: datetime, on_progress: Callable[[Progress], None] | None
+    ) -> InstanceInventory:
+        release.wait(10)
+        return walk_instance(spec, now, on_progress)
+
+    app = make_app(InventoryEngine([spec], cache=cache, walker=slow_walker))
+    async with app.run_test(size=(120, 36)) as pilot:
+        for _ in range(100):
+            await pilot.pause(0.05)
+            if table(app).rows:
+                break
+        assert len(table(app).rows) > 10  # painted from the snapshot, network still blocked
+        bar = str(app.screen.query_one(InstancesBar).render())
+        assert "loading" in bar
+        assert "showing cache from" in bar
+        release.set()
+        await settle(app, pilot)
+        assert "fresh" in str(app.screen.query_one(InstancesBar).render())
+
+
+async def test_names_are_shown_literally(sandbox: RunningSandbox) -> None:
+    app = make_app(engine_for(sandbox))
+    async with app.run_test(size=(160, 36)) as pilot:
+        await settle(app, pilot)
+        await pilot.press("slash", *"not bold", "enter")
+        line = table(app).render_line(0).text
+        assert "[bold red]not bold[/] [link=htt" in line  # the raw text, clipped, never styled
+
+
+async def test_help_lists_every_action_and_the_palette_has_them(sandbox: RunningSandbox) -> None:
+    app = make_app(engine_for(sandbox))
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(app, pilot)
+        await pilot.press("question_mark")
+        await pilot.pause()
+        assert isinstance(app.screen, HelpScreen)
+        text = str(app.screen.query_one("#help-text").render())
+        for action in ACTIONS:
+            assert action.help in text
+        await pilot.press("escape")
+        await pilot.pause()
+        titles = [command.title for command in app.get_system_commands(app.screen)]
+        for action in ACTIONS:
+            assert any(title.startswith(action.label + ":") for title in titles)
+
+
+async def test_usable_at_80_by_24(sandbox: RunningSandbox) -> None:
+    app = make_app(engine_for(sandbox))
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(app, pilot)
+        header = str(app.screen.query_one(TableHeader).render())
+        for title in ("NAME", "STATE", "EXPIRES"):
+            assert title in header
+        assert table(app).size.height >= 8
+        await pilot.press("q")
+    assert app.return_code in (None, 0)
