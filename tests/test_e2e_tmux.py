@@ -1,0 +1,93 @@
+"""``gltui demo`` in a real terminal (tmux), used as a person would use it."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+
+import pytest
+
+pytestmark = pytest.mark.skipif(shutil.which("tmux") is None, reason="needs tmux")
+
+SOCKET = f"gltui-e2e-{os.getpid()}"
+
+
+def tmux(*args: str) -> str:
+    done = subprocess.run(
+        ["tmux", "-L", SOCKET, *args], capture_output=True, text=True, check=False, timeout=10
+    )
+    return done.stdout
+
+
+def screen() -> str:
+    return tmux("capture-pane", "-t", "e2e", "-p")
+
+
+def wait_for(predicate: str | re.Pattern[str], timeout: float = 30) -> str:
+    deadline = time.monotonic() + timeout
+    text = ""
+    while time.monotonic() < deadline:
+        text = screen()
+        found = predicate.search(text) if isinstance(predicate, re.Pattern) else predicate in text
+        if found:
+            return text
+        time.sleep(0.2)
+    raise AssertionError(f"never saw {predicate!r} on screen:\n{text}")
+
+
+@pytest.fixture
+def terminal() -> Iterator[None]:
+    env = dict(os.environ, TERM="xterm-256color")
+    command = f"{sys.executable} -m gltui demo; echo GLTUI-EXIT=$?; sleep 30"
+    subprocess.run(
+        ["tmux", "-L", SOCKET, "new-session", "-d", "-s", "e2e", "-x", "120", "-y", "36", command],
+        check=True,
+        env=env,
+        timeout=10,
+    )
+    try:
+        yield
+    finally:
+        tmux("kill-server")
+
+
+def test_demo_cards_filter_details_quit(terminal: None) -> None:
+    report = subprocess.run(
+        [sys.executable, "-m", "gltui", "report", "--demo", "--format", "json"],
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=60,
+    )
+    expected = json.loads(report.stdout)["totals"]
+    text = wait_for(re.compile(r"self-managed \(sandbox\).*tokens · fresh"))
+    assert re.search(r"gitlab\.com \(sandbox\).*tokens · fresh", text)
+    for card in ("active", "expiring", "revoked", "expired"):
+        match = re.search(rf"(\d+) {card}", text)
+        assert match is not None, text
+        assert int(match.group(1)) == expected[card], (card, text)
+
+    tmux("send-keys", "-t", "e2e", "/")
+    tmux("send-keys", "-t", "e2e", "-l", "jira")
+    tmux("send-keys", "-t", "e2e", "Enter")
+    text = wait_for("filter: jira")
+    shown = re.search(r"(\d+) of (\d+) tokens", text)
+    assert shown is not None
+    assert 0 < int(shown.group(1)) < int(shown.group(2))
+
+    tmux("send-keys", "-t", "e2e", "Enter")
+    text = wait_for("GitLab page")
+    assert "Name  jira" in text
+
+    tmux("send-keys", "-t", "e2e", "Escape")
+    wait_for("filter: jira")
+    tmux("send-keys", "-t", "e2e", "q")
+    text = wait_for("GLTUI-EXIT=")
+    assert "GLTUI-EXIT=0" in text
+    assert "Traceback" not in text
