@@ -7,7 +7,7 @@ BIN    := $(VENV)/bin
 RUNTIME_STAMP := $(VENV)/.installed-runtime
 TEST_STAMP    := $(VENV)/.installed-test
 
-.PHONY: demo test lint typecheck unit sandbox clean
+.PHONY: demo test lint typecheck unit sandbox screenshots clean
 
 $(BIN)/python:
 	@$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 11), "gltui needs Python 3.11 or newer (set PYTHON=...)"'
@@ -36,6 +36,10 @@ unit: $(TEST_STAMP)
 	$(BIN)/pytest
 
 test: lint typecheck unit
+
+screenshots: $(TEST_STAMP)
+	$(BIN)/python -m pip install --quiet -e '.[test,screenshots]'
+	$(BIN)/python scripts/screenshots.py
 
 sandbox: $(RUNTIME_STAMP)
 	$(BIN)/gltui sandbox

@@ -53,16 +53,16 @@ def names(view: View) -> list[str]:
     return [row.token.name for row in apply_view(ROWS, view)]
 
 
-def test_default_order_is_soonest_expiry_first_never_last() -> None:
+def test_default_order_is_soonest_upcoming_expiry_then_never_then_dead() -> None:
     assert names(View()) == [
-        "old laptop",
-        "expires today",
         "jira",
         "two weeks",
         "fifteen",
         "ci deploy",
-        "leaked",
         "forever",
+        "expires today",
+        "old laptop",
+        "leaked",
     ]
 
 

@@ -101,8 +101,9 @@ async def test_sort_keys(sandbox: RunningSandbox) -> None:
         screen = app.screen
         assert isinstance(screen, DashboardScreen)
         assert sort_of(screen) is Column.EXPIRES
-        days = [row.keys[list(Column).index(Column.EXPIRES)][1] for row in table(app).rows]
-        assert days == sorted(days)
+        keys = [row.keys[list(Column).index(Column.EXPIRES)] for row in table(app).rows]
+        assert keys == sorted(keys)
+        assert table(app).rows[0].state is TokenState.EXPIRING  # soonest upcoming first
         for _ in range(
             list(Column).index(Column.NAME) - list(Column).index(Column.EXPIRES) + len(Column)
         ):

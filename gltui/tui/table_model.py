@@ -68,6 +68,20 @@ def _used_cell(token: Token, today: date) -> str:
     return relative_days((token.last_used_at.date() - today).days)
 
 
+def _expiry_key(state: TokenState, left: int | None, token_id: int) -> tuple[int, int, int]:
+    """Soonest *upcoming* expiry first, then tokens that never expire, then dead tokens,
+    most recently dead first: the order a weekly review reads in."""
+    if state in (TokenState.ACTIVE, TokenState.EXPIRING):
+        if left is None:
+            return (1, 0, token_id)
+        return (0, left, token_id)
+    return (
+        2 if state is TokenState.EXPIRED else 3,
+        -(left if left is not None else -_FAR),
+        token_id,
+    )
+
+
 @dataclass(frozen=True, slots=True)
 class TokenRow:
     """One table row: the token, its state now, and everything precomputed for display."""
@@ -110,7 +124,7 @@ def build_row(token: Token, now: datetime, window: int = DEFAULT_EXPIRING_WINDOW
         (name.lower(), token.id),
         (-int(risk), scopes, token.id),
         (_STATE_ORDER[state], token.id),
-        (left is None, left if left is not None else _FAR, token.id),
+        _expiry_key(state, left, token.id),
         (used, token.id),
         (created, token.id),
     )

@@ -135,8 +135,8 @@ class TokenTable(ScrollView, can_focus=True):
         return self._rows[self.cursor] if 0 <= self.cursor < len(self._rows) else None
 
     def show(self, rows: list[TokenRow]) -> None:
-        """Replace the rows, keeping the cursor on the same token when it is still there."""
-        previous = self.current
+        """Replace the rows; a cursor the user moved stays on its token if still shown."""
+        previous = self.current if self.cursor > 0 else None  # at the top: stay there
         self._rows = rows
         self.virtual_size = Size(self.size.width, len(rows))
         position = 0
