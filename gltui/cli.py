@@ -9,10 +9,12 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import os
 import signal
 import sys
 from collections.abc import Sequence
 from types import FrameType
+from typing import NoReturn
 
 from gltui import __version__
 
@@ -148,18 +150,29 @@ def _run_sandbox(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _leave(code: int) -> NoReturn:
+    """Exit now, without joining threads still waiting on a slow GitLab.
+
+    The dashboard has already restored the terminal and every file gltui writes is
+    replaced atomically, so nothing is lost; a refresh stuck on an unreachable
+    instance (up to timeout x retries) must not keep ``q`` from quitting.
+    """
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(code)
+
+
 def _run_demo() -> int:
     from gltui.demo import run_demo
 
     try:
-        return run_demo()
+        code = run_demo()
     except KeyboardInterrupt:
-        return EXIT_OK
+        code = EXIT_OK
+    _leave(code)
 
 
 def _run_dashboard() -> int:
-    import os
-
     from gltui.config.environment import instance_from_environment
     from gltui.domain.errors import ValidationError
     from gltui.inventory.cache import History, SnapshotCache
@@ -187,7 +200,6 @@ def _run_dashboard() -> int:
 
 
 def _run_report(args: argparse.Namespace) -> int:
-    import os
     from datetime import UTC, datetime
 
     from gltui.config.environment import instance_from_environment

@@ -39,7 +39,10 @@ def demo_instances(seed: int = 1) -> Iterator[list[InstanceSpec]]:
 @contextmanager
 def demo_engine() -> Iterator[InventoryEngine]:
     """An engine over the demo instances, caching in a throw-away directory."""
-    with demo_instances() as specs, tempfile.TemporaryDirectory(prefix="gltui-demo-") as scratch:
+    with (
+        demo_instances() as specs,
+        tempfile.TemporaryDirectory(prefix="gltui-demo-", ignore_cleanup_errors=True) as scratch,
+    ):
         root = Path(scratch)
         yield InventoryEngine(
             specs, cache=SnapshotCache(root / "cache"), history=History(root / "data")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import signal
 import subprocess
 import sys
@@ -133,3 +134,18 @@ def test_sandbox_port_in_use() -> None:
     finally:
         first.terminate()
         first.communicate(timeout=10)
+
+
+def test_dashboard_without_an_instance_explains_what_to_do() -> None:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("GITLAB_")}
+    done = subprocess.run(
+        [sys.executable, "-m", "gltui"],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=30,
+        check=False,
+    )
+    assert done.returncode == 2
+    assert "Set GITLAB_URL and GITLAB_TOKEN" in done.stderr
+    assert "gltui demo" in done.stderr

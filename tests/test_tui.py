@@ -283,3 +283,23 @@ async def test_usable_at_80_by_24(sandbox: RunningSandbox) -> None:
         assert table(app).size.height >= 8
         await pilot.press("q")
     assert app.return_code in (None, 0)
+
+
+async def test_quit_never_waits_for_a_stuck_refresh(sandbox: RunningSandbox) -> None:
+    import time
+
+    stuck = threading.Event()
+
+    def hanging(
+        spec: InstanceSpec, now: datetime, on_progress: Callable[[Progress], None] | None
+    ) -> InstanceInventory:
+        stuck.wait(30)
+        return walk_instance(spec, now, on_progress)
+
+    app = make_app(InventoryEngine(engine_for(sandbox).specs, walker=hanging))
+    started = time.monotonic()
+    async with app.run_test(size=(120, 36)) as pilot:
+        await pilot.pause(0.2)
+        await pilot.press("q")
+    assert time.monotonic() - started < 5
+    stuck.set()

@@ -120,9 +120,13 @@ def count_states(
     tokens: Iterable[Token], now: datetime, window_days: int = DEFAULT_EXPIRING_WINDOW_DAYS
 ) -> StateCounts:
     """Sum GitLab's four cards over ``tokens`` (any mix of instances and kinds)."""
+    return tally(classify(token, now, window_days) for token in tokens)
+
+
+def tally(states: Iterable[TokenState]) -> StateCounts:
+    """GitLab's four cards from already classified states (expiring counts as active too)."""
     active = expiring = revoked = expired = 0
-    for token in tokens:
-        state = classify(token, now, window_days)
+    for state in states:
         if state is TokenState.REVOKED:
             revoked += 1
         elif state is TokenState.EXPIRED:

@@ -11,21 +11,29 @@ from gltui.domain.tokens import Token
 WEEKS = 12
 
 
-def weekly_expiries(tokens: Iterable[Token], now: datetime, weeks: int = WEEKS) -> list[int]:
-    """Counts per week: week 0 holds tokens expiring in 1-7 days, week 1 in 8-14, ...
+def weekly_counts(days_left: Iterable[int], weeks: int = WEEKS) -> list[int]:
+    """Bucket days-until-expiry of working tokens: week 0 is days 1-7, week 1 days 8-14...
 
-    Only tokens that still work count (expired and revoked ones have nothing left
-    to expire); a token dated today is already expired, so day 0 never appears.
+    A token dated today is already expired, so day 0 and below never count.
     """
     counts = [0] * weeks
-    today = now.date()
-    for token in tokens:
-        if not classify(token, now).is_active:
-            continue
-        left = days_until_expiry(token, today)
-        if left is None or left < 1:
-            continue
-        week = (left - 1) // 7
-        if week < weeks:
-            counts[week] += 1
+    for left in days_left:
+        if left >= 1:
+            week = (left - 1) // 7
+            if week < weeks:
+                counts[week] += 1
     return counts
+
+
+def weekly_expiries(tokens: Iterable[Token], now: datetime, weeks: int = WEEKS) -> list[int]:
+    """:func:`weekly_counts` over the tokens that still work at ``now``."""
+    today = now.date()
+    return weekly_counts(
+        (
+            left
+            for token in tokens
+            if classify(token, now).is_active
+            and (left := days_until_expiry(token, today)) is not None
+        ),
+        weeks,
+    )

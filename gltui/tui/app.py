@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any, ClassVar
 
 from textual.app import App, SystemCommand
@@ -27,7 +28,8 @@ def utc_now() -> datetime:
 class GltuiApp(App[None]):
     """Every GitLab token you own or administer, across instances."""
 
-    CSS_PATH = "gltui.tcss"
+    CSS_PATH = Path(__file__).with_name("gltui.tcss")
+    """Absolute: Textual resolves a relative CSS_PATH against each subclass's module."""
     TITLE = "gltui"
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("q", "quit", "Quit", tooltip="Quit gltui"),

@@ -5,14 +5,16 @@ from __future__ import annotations
 from textual.message import Message
 
 from gltui.inventory.model import InstanceInventory, Inventory, Progress
+from gltui.tui.table_model import TokenRow
 
 
 class SnapshotsLoaded(Message):
-    """The cached inventory, read before any network call."""
+    """The cached inventory and its table rows (built off the event loop)."""
 
-    def __init__(self, inventory: Inventory) -> None:
+    def __init__(self, inventory: Inventory, rows: dict[str, list[TokenRow]]) -> None:
         super().__init__()
         self.inventory = inventory
+        self.rows = rows
 
 
 class RefreshProgressed(Message):
@@ -24,12 +26,17 @@ class RefreshProgressed(Message):
 
 
 class InstanceRefreshed(Message):
-    """One instance finished refreshing (successfully or not)."""
+    """One instance finished refreshing (successfully or not), with its rows."""
 
-    def __init__(self, instance: InstanceInventory) -> None:
+    def __init__(self, instance: InstanceInventory, rows: list[TokenRow]) -> None:
         super().__init__()
         self.instance = instance
+        self.rows = rows
 
 
 class RefreshFinished(Message):
-    """Every instance has answered."""
+    """Every instance has answered (``error`` names an unexpected crash, if any)."""
+
+    def __init__(self, error: str | None = None) -> None:
+        super().__init__()
+        self.error = error

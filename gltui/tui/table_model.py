@@ -82,63 +82,94 @@ def _expiry_key(state: TokenState, left: int | None, token_id: int) -> tuple[int
     )
 
 
-@dataclass(frozen=True, slots=True)
 class TokenRow:
-    """One table row: the token, its state now, and everything precomputed for display."""
+    """One table row: the token, its state now, and its display computed on demand.
 
-    token: Token
-    state: TokenState
-    risk: ScopeRisk
-    cells: tuple[str, ...]
-    haystack: str
-    keys: tuple[tuple[Any, ...], ...]
+    Only what the first paint needs is computed up front (state and the default
+    sort key). Cells are built when the row is first drawn (only visible rows are),
+    the search text on the first query and other sort keys on the first sort by
+    them; each is then kept. That keeps loading 10,000 tokens cheap.
+    """
+
+    __slots__ = ("_cells", "_haystack", "_keys", "expiry_key", "now", "risk", "state", "token")
+
+    def __init__(self, token: Token, now: datetime, window: int) -> None:
+        self.token = token
+        self.now = now
+        self.state = classify(token, now, window)
+        self.risk = highest_risk(token.scopes)
+        left = days_until_expiry(token, now.date())
+        self.expiry_key = _expiry_key(self.state, left, token.id)
+        self._cells: tuple[str, ...] | None = None
+        self._haystack: str | None = None
+        self._keys: tuple[tuple[Any, ...], ...] | None = None
+
+    @property
+    def upcoming_days(self) -> int | None:
+        """Days until a working token expires; ``None`` if it never will or already did."""
+        group, left, _ = self.expiry_key
+        return left if group == 0 else None
+
+    @property
+    def cells(self) -> tuple[str, ...]:
+        """Display text per column (plain, control characters made visible)."""
+        if self._cells is None:
+            token, today = self.token, self.now.date()
+            mark = "! " if self.risk >= ScopeRisk.WRITE else ""
+            self._cells = (
+                printable(token.instance),
+                token.kind.value,
+                printable(owner_label(token)),
+                printable(token.name),
+                mark + (", ".join(token.scopes) or "-"),
+                self.state.value,
+                _expires_cell(token, today),
+                _used_cell(token, today),
+                token.created_at.date().isoformat() if token.created_at else "-",
+            )
+        return self._cells
+
+    @property
+    def haystack(self) -> str:
+        """What a typed filter searches: name, scopes, owner, instance, kind, state."""
+        if self._haystack is None:
+            cells = self.cells
+            self._haystack = " ".join(
+                (cells[3], cells[4], cells[2], cells[0], cells[1], cells[5])
+            ).lower()
+        return self._haystack
+
+    @property
+    def keys(self) -> tuple[tuple[Any, ...], ...]:
+        """A sort key per column, in :data:`COLUMNS` order."""
+        if self._keys is None:
+            token, cells = self.token, self.cells
+            used = token.last_used_at.timestamp() if token.last_used_at else float("-inf")
+            created = token.created_at.timestamp() if token.created_at else float("-inf")
+            self._keys = (
+                (cells[0].lower(), token.id),
+                (token.kind.value, token.id),
+                (cells[2].lower(), token.id),
+                (cells[3].lower(), token.id),
+                (-int(self.risk), ", ".join(token.scopes), token.id),
+                (_STATE_ORDER[self.state], token.id),
+                self.expiry_key,
+                (used, token.id),
+                (created, token.id),
+            )
+        return self._keys
 
 
 def build_row(token: Token, now: datetime, window: int = DEFAULT_EXPIRING_WINDOW_DAYS) -> TokenRow:
-    """Compute a row's cells, search text and sort keys once."""
-    today = now.date()
-    state = classify(token, now, window)
-    risk = highest_risk(token.scopes)
-    owner = printable(owner_label(token))
-    name = printable(token.name)
-    scopes = ", ".join(token.scopes) or "-"
-    mark = "! " if risk >= ScopeRisk.WRITE else ""
-    left = days_until_expiry(token, today)
-    cells = (
-        printable(token.instance),
-        token.kind.value,
-        owner,
-        name,
-        mark + scopes,
-        state.value,
-        _expires_cell(token, today),
-        _used_cell(token, today),
-        token.created_at.date().isoformat() if token.created_at else "-",
-    )
-    used = token.last_used_at.timestamp() if token.last_used_at else float("-inf")
-    created = token.created_at.timestamp() if token.created_at else float("-inf")
-    keys = (
-        (token.instance.lower(), token.id),
-        (token.kind.value, token.id),
-        (owner.lower(), token.id),
-        (name.lower(), token.id),
-        (-int(risk), scopes, token.id),
-        (_STATE_ORDER[state], token.id),
-        _expiry_key(state, left, token.id),
-        (used, token.id),
-        (created, token.id),
-    )
-    haystack = " ".join(
-        (name, scopes, owner, token.instance, token.kind.value, state.value)
-    ).lower()
-    return TokenRow(token, state, risk, cells, haystack, keys)
+    """A row for one token (display details follow on demand)."""
+    return TokenRow(token, now, window)
 
 
 def build_rows(
     tokens: Iterable[Token], now: datetime, window: int = DEFAULT_EXPIRING_WINDOW_DAYS
 ) -> list[TokenRow]:
     """Rows for every token."""
-    return [build_row(token, now, window) for token in tokens]
+    return [TokenRow(token, now, window) for token in tokens]
 
 
 class StateFilter(StrEnum):
@@ -189,8 +220,11 @@ def apply_view(rows: Sequence[TokenRow], view: View) -> list[TokenRow]:
         if (state is None or state.admits(row.state))
         and (instance is None or row.token.instance == instance)
         and (kind is None or row.token.kind is kind)
-        and all(term in row.haystack for term in terms)
+        and (not terms or all(term in row.haystack for term in terms))
     ]
-    index = COLUMNS.index(view.sort)
-    kept.sort(key=lambda row: row.keys[index], reverse=view.descending)
+    if view.sort is Column.EXPIRES:  # the default: no need to build every row's keys
+        kept.sort(key=lambda row: row.expiry_key, reverse=view.descending)
+    else:
+        index = COLUMNS.index(view.sort)
+        kept.sort(key=lambda row: row.keys[index], reverse=view.descending)
     return kept

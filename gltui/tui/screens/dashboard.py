@@ -7,6 +7,7 @@ only ever touches widgets on the event loop.
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, replace
 from datetime import datetime
@@ -17,14 +18,15 @@ from textual.app import ComposeResult, SystemCommand
 from textual.binding import Binding, BindingType
 from textual.screen import Screen
 from textual.widgets import Footer, Input, Static
-from textual.worker import Worker, WorkerState, get_current_worker
+from textual.worker import Worker, WorkerState
 
 from gltui.domain.display import printable
-from gltui.domain.states import count_states
-from gltui.domain.timeline import weekly_expiries
+from gltui.domain.states import tally
+from gltui.domain.timeline import weekly_counts
 from gltui.domain.tokens import TokenKind
 from gltui.inventory.engine import InventoryEngine
 from gltui.inventory.model import InstanceInventory, Progress
+from gltui.perf import collector_paused
 from gltui.tui.messages import (
     InstanceRefreshed,
     RefreshFinished,
@@ -120,24 +122,40 @@ class DashboardScreen(Screen[None]):
     # --- workers (all IO happens here, off the event loop) -------------------
     @work(thread=True, exclusive=True, group="snapshots", exit_on_error=False)
     def load_snapshots(self) -> None:
-        """Read the cached inventory, then start the refresh."""
-        self.post_message(SnapshotsLoaded(self.engine.cached()))
+        """Read the cached inventory and build its rows, then start the refresh."""
+        inventory = self.engine.cached()
+        rows = {instance.name: self._build(instance) for instance in inventory.instances}
+        self.post_message(SnapshotsLoaded(inventory, rows))
 
-    @work(thread=True, exclusive=True, group="refresh", exit_on_error=False)
     def refresh_all(self) -> None:
-        """Walk every instance; results come back one instance at a time."""
-        worker = get_current_worker()
+        """Walk every instance on a daemon thread; results come back one instance at a time.
 
+        Not a Textual worker on purpose: Textual waits for thread workers when the
+        app exits, and a refresh stuck on a slow instance must never stop ``q``.
+        """
+        threading.Thread(target=self._refresh, name="gltui-refresh", daemon=True).start()
+
+    def _refresh(self) -> None:
         def progressed(progress: Progress) -> None:
-            if not worker.is_cancelled:
-                self.post_message(RefreshProgressed(progress))
+            self.post_message(RefreshProgressed(progress))
 
         def finished(instance: InstanceInventory) -> None:
-            if not worker.is_cancelled:
-                self.post_message(InstanceRefreshed(instance))
+            self.post_message(InstanceRefreshed(instance, self._build(instance)))
 
-        self.engine.refresh(self.clock(), progressed, finished)
+        try:
+            self.engine.refresh(self.clock(), progressed, finished)
+        except Exception as error:  # post_message is thread-safe; the UI shows it
+            self.post_message(RefreshFinished(error=type(error).__name__))
+            return
         self.post_message(RefreshFinished())
+
+    @work(thread=True, group="warm", exit_on_error=False)
+    def warm_rows(self, rows: list[TokenRow]) -> None:
+        """Build every row's search text after the first paint, so the first typed
+        character does not pay for 10,000 rows at once (measured: 56 -> ~7 ms)."""
+        with collector_paused():
+            for row in rows:
+                _ = row.haystack
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
         if event.state is WorkerState.ERROR:
@@ -155,8 +173,9 @@ class DashboardScreen(Screen[None]):
     def on_snapshots_loaded(self, message: SnapshotsLoaded) -> None:
         for instance in message.inventory.instances:
             if instance.name not in self.instances or self.instances[instance.name].from_cache:
-                self._store(instance)
+                self._store(instance, message.rows[instance.name])
         self._render_all()
+        self.warm_rows(self._all_rows())
         self.action_refresh()
 
     def on_refresh_progressed(self, message: RefreshProgressed) -> None:
@@ -165,13 +184,20 @@ class DashboardScreen(Screen[None]):
 
     def on_instance_refreshed(self, message: InstanceRefreshed) -> None:
         self.pending.discard(message.instance.name)
-        self._store(message.instance)
+        self._store(message.instance, message.rows)
         self._render_all()
+        self.warm_rows(message.rows)
 
-    def on_refresh_finished(self, _message: RefreshFinished) -> None:
+    def on_refresh_finished(self, message: RefreshFinished) -> None:
         self.refreshing = False
         self.pending.clear()
         self._render_instances()
+        if message.error is not None:
+            self.notify(
+                f"gltui hit an internal error ({message.error}); press r to retry.",
+                severity="error",
+                markup=False,
+            )
 
     @on(StateCards.Chosen)
     def card_clicked(self, message: StateCards.Chosen) -> None:
@@ -259,9 +285,14 @@ class DashboardScreen(Screen[None]):
             )
 
     # --- state and drawing -----------------------------------------------------
-    def _store(self, instance: InstanceInventory) -> None:
+    def _build(self, instance: InstanceInventory) -> list[TokenRow]:
+        """Table rows for an instance: called in worker threads, never on the event loop."""
+        with collector_paused():
+            return build_rows(instance.tokens, self.clock(), self.window)
+
+    def _store(self, instance: InstanceInventory, rows: list[TokenRow]) -> None:
         self.instances[instance.name] = instance
-        self._rows[instance.name] = build_rows(instance.tokens, self.clock(), self.window)
+        self._rows[instance.name] = rows
 
     def _all_rows(self) -> list[TokenRow]:
         return [row for name in self.names for row in self._rows.get(name, [])]
@@ -272,12 +303,11 @@ class DashboardScreen(Screen[None]):
 
     def _render_all(self) -> None:
         self._render_instances()
-        tokens = [row.token for row in self._all_rows()]
-        now = self.clock()
-        self.query_one(StateCards).show(
-            count_states(tokens, now, self.window), self.view.state, self.window
-        )
-        self.query_one(ExpiryTimeline).show(weekly_expiries(tokens, now))
+        rows = self._all_rows()
+        counts = tally(row.state for row in rows)
+        self.query_one(StateCards).show(counts, self.view.state, self.window)
+        upcoming = (row.upcoming_days for row in rows if row.upcoming_days is not None)
+        self.query_one(ExpiryTimeline).show(weekly_counts(upcoming))
         self._render_table()
 
     def _render_instances(self) -> None:

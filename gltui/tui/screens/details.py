@@ -71,10 +71,9 @@ def detail_lines(
         except ValueError:
             level = str(token.access_level)
     chain = [
-        f"#{t.id} {'revoked' if t.revoked else 'active'} created {t.created_at:%Y-%m-%d}"
-        if t.created_at
-        else f"#{t.id}"
-        for t in sorted(siblings, key=lambda t: (t.created_at is None, t.created_at))
+        f"#{t.id} {classify(t, now).value}, created "
+        f"{t.created_at.date() if t.created_at else 'on an unknown day'}"
+        for t in sorted(siblings, key=lambda t: t.id)
         if t.id != token.id
     ]
     return [

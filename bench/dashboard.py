@@ -1,0 +1,220 @@
+"""Dashboard responsiveness with 10,000 tokens: first paint and keystroke latency.
+
+Run: ``.venv/bin/python bench/dashboard.py``
+
+1. First paint: a 10,000-token snapshot is cached and the network is held back
+   (the refresh blocks). A new ``python`` process starts the app headless and exits
+   as soon as the table holds every row; that time, imports included (what a user
+   waits for), is compared with a process that starts an empty Textual app. The
+   same comparison inside one warm process is printed too.
+2. Keystrokes: for each character of a query, the work gltui does (filter and
+   sort 10,000 rows, draw the visible lines) is timed in the running app; the
+   Pilot round trip per key is printed beside a bare Input's for context.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import replace
+from datetime import UTC, datetime
+from pathlib import Path
+
+from textual.app import App, ComposeResult
+from textual.widgets import Input, Static
+
+from gltui.domain.secret import Secret
+from gltui.inventory.cache import SnapshotCache
+from gltui.inventory.engine import InventoryEngine
+from gltui.inventory.model import InstanceInventory, Progress
+from gltui.inventory.spec import InstanceSpec
+from gltui.inventory.walk import walk_instance
+from gltui.sandbox.server import RunningSandbox, SandboxOptions
+from gltui.tui.app import GltuiApp
+from gltui.tui.screens.dashboard import DashboardScreen
+from gltui.tui.widgets.token_table import TokenTable
+
+TOKENS = 10_000
+QUERY = "bot 1 api"
+
+
+class EmptyApp(App[None]):
+    """The baseline: Textual with one widget."""
+
+    def compose(self) -> ComposeResult:
+        yield Static("hello")
+
+
+class BareInput(App[None]):
+    """The baseline for keystrokes: one Input and nothing listening to it."""
+
+    def compose(self) -> ComposeResult:
+        yield Input()
+
+
+async def time_start(app: App[None], ready: Callable[[], bool]) -> float:
+    """From constructing the run to ``ready()`` (polled every millisecond)."""
+    started = time.perf_counter()
+    async with app.run_test(size=(120, 36)) as pilot:
+        while not ready():
+            await pilot.pause(0.001)
+        return time.perf_counter() - started
+
+
+def table_of(app: GltuiApp) -> TokenTable | None:
+    screen = app.screen
+    return screen.query_one(TokenTable) if isinstance(screen, DashboardScreen) else None
+
+
+async def first_paint(engine: InventoryEngine) -> float:
+    app = GltuiApp(engine)
+
+    def painted() -> bool:
+        table = table_of(app)
+        return table is not None and len(table.rows) == TOKENS
+
+    return await time_start(app, painted)
+
+
+async def pilot_keys(
+    app: App[None], prepare: tuple[str, ...], wait: Callable[[], bool]
+) -> list[float]:
+    timings = []
+    async with app.run_test(size=(120, 36)) as pilot:
+        while not wait():
+            await pilot.pause(0.001)
+        await pilot.press(*prepare)
+        for character in QUERY:
+            started = time.perf_counter()
+            await pilot.press(character)
+            timings.append(time.perf_counter() - started)
+    return timings
+
+
+async def in_app_refilter(engine: InventoryEngine) -> list[float]:
+    """What one keystroke costs gltui: filter, sort, and drawing the visible lines."""
+    app = GltuiApp(engine)
+    timings = []
+    async with app.run_test(size=(120, 36)) as pilot:
+        while (table := table_of(app)) is None or len(table.rows) < TOKENS:
+            await pilot.pause(0.001)
+        screen = app.screen
+        assert isinstance(screen, DashboardScreen)
+        height = table.size.height
+        for end in range(1, len(QUERY) + 1):
+            started = time.perf_counter()
+            screen.filter_typed(Input.Changed(screen.query_one(Input), QUERY[:end]))
+            for y in range(height):
+                table.render_line(y)
+            timings.append(time.perf_counter() - started)
+    return timings
+
+
+def child(kind: str, directory: str) -> None:
+    """A fresh process: start an app headless and exit at first paint."""
+    if kind == "empty":
+
+        class Once(EmptyApp):
+            def on_mount(self) -> None:
+                self.call_after_refresh(self.exit)
+
+        Once().run(headless=True, size=(120, 36))
+        return
+    spec = InstanceSpec("bench", "http://127.0.0.1:9", Secret("unused"))
+    never = threading.Event()
+
+    def held(
+        spec: InstanceSpec, now: datetime, on_progress: Callable[[Progress], None] | None
+    ) -> InstanceInventory:
+        never.wait(60)
+        raise RuntimeError("the benchmark keeps the network out")
+
+    engine = InventoryEngine([spec], cache=SnapshotCache(Path(directory)), walker=held)
+
+    class FirstPaint(GltuiApp):
+        def on_mount(self) -> None:
+            super().on_mount()
+            self.set_interval(0.001, self._check)
+
+        def _check(self) -> None:
+            table = table_of(self)
+            if table is not None and len(table.rows) == TOKENS:
+                self.exit()
+
+    FirstPaint(engine).run(headless=True, size=(120, 36))
+    os._exit(0)  # the held-back walker never returns; do not wait for it
+
+
+def cold(kind: str, directory: str) -> float:
+    """Seconds from spawning ``python`` to the child's exit at first paint (best of 5)."""
+    best = float("inf")
+    for _ in range(5):
+        started = time.perf_counter()
+        subprocess.run(
+            [sys.executable, __file__, "--child", kind, directory], check=True, timeout=60
+        )
+        best = min(best, time.perf_counter() - started)
+    return best
+
+
+def main() -> None:
+    """Build the snapshot, then measure."""
+    if len(sys.argv) == 4 and sys.argv[1] == "--child":
+        child(sys.argv[2], sys.argv[3])
+        return
+    now = datetime.now(UTC)
+    with RunningSandbox(SandboxOptions(scale=2000)) as sandbox:
+        spec = InstanceSpec("bench", sandbox.url, Secret(sandbox.credentials.admin))
+        inventory = walk_instance(spec, now)
+    inventory = replace(inventory, tokens=inventory.tokens[:TOKENS])
+    blocked = threading.Event()
+
+    def held_back(
+        spec: InstanceSpec, now: datetime, on_progress: Callable[[Progress], None] | None
+    ) -> InstanceInventory:
+        blocked.wait(60)  # no network during the measurement
+        return inventory
+
+    with tempfile.TemporaryDirectory() as scratch:
+        cache = SnapshotCache(Path(scratch))
+        cache.save(inventory)
+        engine = InventoryEngine([spec], cache=cache, walker=held_back)
+        empty = min(asyncio.run(time_start(EmptyApp(), lambda: True)) for _ in range(5))
+        paint = min(asyncio.run(first_paint(engine)) for _ in range(5))
+        work = asyncio.run(in_app_refilter(engine))
+        app = GltuiApp(engine)
+        typed = asyncio.run(
+            pilot_keys(app, ("slash",), lambda: (t := table_of(app)) is not None and bool(t.rows))
+        )
+        bare = asyncio.run(pilot_keys(BareInput(), (), lambda: True))
+        blocked.set()
+        cold_empty = cold("empty", scratch)
+        cold_gltui = cold("gltui", scratch)
+    print(
+        f"cold start to first paint (new process, imports included): empty Textual app "
+        f"{cold_empty * 1000:.0f} ms, gltui with {TOKENS} cached tokens "
+        f"{cold_gltui * 1000:.0f} ms ({cold_gltui / cold_empty:.2f}x)"
+    )
+    print(
+        f"warm start in one process: empty app {empty * 1000:.0f} ms, gltui first paint "
+        f"{paint * 1000:.0f} ms"
+    )
+    print(
+        f"re-filter per keystroke in gltui ({TOKENS} rows: filter, sort, draw the visible "
+        f"lines): median {statistics.median(work) * 1000:.1f} ms, worst {max(work) * 1000:.1f} ms"
+    )
+    print(
+        f"Pilot keystroke round trip: gltui median {statistics.median(typed) * 1000:.1f} ms, "
+        f"a bare Input {statistics.median(bare) * 1000:.1f} ms (Pilot's own waiting)"
+    )
+
+
+if __name__ == "__main__":
+    main()
