@@ -195,7 +195,7 @@ def _run_dashboard() -> int:
 
     engine = InventoryEngine([spec], cache=SnapshotCache(cache_dir()), history=History(data_dir()))
     with contextlib.suppress(KeyboardInterrupt):
-        GltuiApp(engine).run()
+        GltuiApp(engine, preload=True).run()
     return EXIT_OK
 
 

@@ -54,5 +54,5 @@ def run_demo() -> int:
     from gltui.tui.app import GltuiApp  # Textual loads only for the UI
 
     with demo_engine() as engine:
-        GltuiApp(engine).run()
+        GltuiApp(engine, preload=True).run()
     return 0

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from gltui.adapters.gitlab_api import RateGate, Reply
+from gltui.adapters.gitlab_api import RateGate
+from gltui.adapters.wire import Reply
 
 
 class FakeTime:

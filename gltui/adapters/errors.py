@@ -14,14 +14,6 @@ from gitlab import exceptions as gitlab_errors
 from gltui.domain.failures import Failure, FailureKind
 
 
-class ApiFailure(Exception):
-    """Raised by the adapter; carries a safe, actionable :class:`Failure`."""
-
-    def __init__(self, failure: Failure) -> None:
-        super().__init__(failure.message)
-        self.failure = failure
-
-
 def _body(error: gitlab_errors.GitlabError) -> dict[str, object]:
     raw = error.response_body
     if isinstance(raw, bytes):

@@ -12,31 +12,18 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
 from typing import Any
 
 import gitlab
 
 from gltui import __version__
-from gltui.adapters.errors import ApiFailure, from_exception
+from gltui.adapters.errors import from_exception
+from gltui.adapters.wire import ApiFailure, Reply
 from gltui.domain.secret import Secret
 
 DEFAULT_TIMEOUT_SECONDS = 10.0
 DEFAULT_MAX_RETRIES = 4
 """Retries for 429 and transient errors; python-gitlab's default (10) can wait minutes."""
-
-
-@dataclass(frozen=True)
-class Reply:
-    """A decoded JSON answer with the headers that matter for paging."""
-
-    data: Any
-    headers: Mapping[str, str]
-
-    def header_int(self, name: str) -> int | None:
-        """An integer header, or ``None`` when absent or empty (GitLab sends "")."""
-        value = self.headers.get(name, "")
-        return int(value) if value.strip().isdigit() else None
 
 
 class RateGate:

@@ -15,11 +15,13 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from gltui.adapters.errors import ApiFailure
-from gltui.adapters.gitlab_api import GitLabApi, Reply
+from gltui.adapters.wire import ApiFailure, Reply
 from gltui.domain.failures import Failure, FailureKind
+
+if TYPE_CHECKING:  # python-gitlab loads when a refresh starts, not with the UI
+    from gltui.adapters.gitlab_api import GitLabApi
 
 PER_PAGE = 100
 TRANSIENT = frozenset({FailureKind.TIMEOUT, FailureKind.SERVER_ERROR, FailureKind.RATE_LIMITED})

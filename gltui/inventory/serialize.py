@@ -13,7 +13,29 @@ from gltui.domain.failures import Failure, FailureKind
 from gltui.domain.tokens import Expiry, Owner, Resource, ResourceType, Token, TokenKind
 from gltui.inventory.model import Identity, InstanceInventory, Problem
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
+"""Snapshot files: 2 stores tokens as rows (lists in :data:`ROW_FIELDS` order)."""
+
+ROW_FIELDS = (
+    "kind",
+    "id",
+    "name",
+    "description",
+    "scopes",
+    "revoked",
+    "expires_at",
+    "created_at",
+    "last_used_at",
+    "last_used_ips",
+    "owner_user_id",
+    "owner_username",
+    "resource_type",
+    "resource_id",
+    "resource_path",
+    "access_level",
+)
+"""Lists decode about twice as fast as dicts with repeated keys, and first paint waits
+for the snapshot of up to 10,000 tokens to decode."""
 
 
 _KINDS = {kind.value: kind for kind in TokenKind}
@@ -74,27 +96,66 @@ def _parse_instant(value: object) -> datetime | None:
     return datetime.fromisoformat(value) if isinstance(value, str) else None
 
 
-def token_from_dict(instance: str, data: dict[str, Any]) -> Token:
-    """The inverse of :func:`token_to_dict`."""
-    owner = data.get("owner")
-    resource = data.get("resource")
+def token_to_row(token: Token) -> list[Any]:
+    """A token as a compact list (snapshot files)."""
+    owner, resource = token.owner, token.resource
+    return [
+        token.kind.value,
+        token.id,
+        token.name,
+        token.description,
+        list(token.scopes),
+        token.revoked,
+        _expiry(token.expires_at),
+        _instant(token.created_at),
+        _instant(token.last_used_at),
+        list(token.last_used_ips),
+        owner.user_id if owner else None,
+        owner.username if owner else None,
+        resource.type.value if resource else None,
+        resource.id if resource else None,
+        resource.path if resource else None,
+        token.access_level,
+    ]
+
+
+def token_from_row(instance: str, row: list[Any]) -> Token:
+    """The inverse of :func:`token_to_row`."""
+    (
+        kind,
+        token_id,
+        name,
+        description,
+        scopes,
+        revoked,
+        expires_at,
+        created_at,
+        last_used_at,
+        last_used_ips,
+        owner_id,
+        owner_name,
+        resource_type,
+        resource_id,
+        resource_path,
+        access_level,
+    ) = row
     return Token(
         instance=instance,
-        kind=_KINDS[data["kind"]],
-        id=int(data["id"]),
-        name=str(data["name"]),
-        description=data.get("description"),
-        scopes=tuple(data.get("scopes", ())),
-        revoked=bool(data.get("revoked", False)),
-        expires_at=_parse_expiry(data.get("expires_at")),
-        created_at=_parse_instant(data.get("created_at")),
-        last_used_at=_parse_instant(data.get("last_used_at")),
-        last_used_ips=tuple(data.get("last_used_ips", ())),
-        owner=None if not owner else Owner(owner.get("user_id"), owner.get("username")),
+        kind=_KINDS[kind],
+        id=int(token_id),
+        name=str(name),
+        description=description,
+        scopes=tuple(scopes),
+        revoked=bool(revoked),
+        expires_at=_parse_expiry(expires_at),
+        created_at=_parse_instant(created_at),
+        last_used_at=_parse_instant(last_used_at),
+        last_used_ips=tuple(last_used_ips),
+        owner=None if owner_id is None and owner_name is None else Owner(owner_id, owner_name),
         resource=None
-        if not resource
-        else Resource(_RESOURCE_TYPES[resource["type"]], int(resource["id"]), resource.get("path")),
-        access_level=data.get("access_level"),
+        if resource_type is None
+        else Resource(_RESOURCE_TYPES[resource_type], int(resource_id), resource_path),
+        access_level=access_level,
     )
 
 
@@ -128,20 +189,21 @@ def instance_to_dict(inventory: InstanceInventory) -> dict[str, Any]:
             "is_admin": identity.is_admin,
             "version": identity.version,
         },
-        "own_token": None if inventory.own_token is None else token_to_dict(inventory.own_token),
+        "own_token": None if inventory.own_token is None else token_to_row(inventory.own_token),
         "failure": None if inventory.failure is None else failure_to_dict(inventory.failure),
         "problems": [
             {"where": problem.where, **failure_to_dict(problem.failure)}
             for problem in inventory.problems
         ],
         "requests": inventory.requests,
-        "tokens": [token_to_dict(token) for token in inventory.tokens],
+        "token_fields": list(ROW_FIELDS),
+        "tokens": [token_to_row(token) for token in inventory.tokens],
     }
 
 
 def instance_from_dict(data: dict[str, Any]) -> InstanceInventory:
     """The inverse of :func:`instance_to_dict`; raises :class:`SnapshotFormatError`."""
-    if data.get("schema") != SCHEMA_VERSION:
+    if data.get("schema") != SCHEMA_VERSION or data.get("token_fields") != list(ROW_FIELDS):
         raise SnapshotFormatError(f"unsupported snapshot schema {data.get('schema')!r}")
     try:
         name = str(data["name"])
@@ -160,8 +222,8 @@ def instance_from_dict(data: dict[str, Any]) -> InstanceInventory:
                 bool(identity["is_admin"]),
                 identity.get("version"),
             ),
-            own_token=None if not own else token_from_dict(name, own),
-            tokens=tuple(token_from_dict(name, row) for row in data.get("tokens", ())),
+            own_token=None if not own else token_from_row(name, own),
+            tokens=tuple(token_from_row(name, row) for row in data.get("tokens", ())),
             problems=tuple(
                 Problem(str(row["where"]), _failure_from_dict(row))
                 for row in data.get("problems", ())

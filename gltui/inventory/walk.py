@@ -19,16 +19,18 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from gltui.adapters import parse
-from gltui.adapters.errors import ApiFailure
-from gltui.adapters.gitlab_api import GitLabApi, RateGate, Reply
+from gltui.adapters.wire import ApiFailure, Reply
 from gltui.domain.failures import Failure, FailureKind
 from gltui.domain.tokens import Resource, ResourceType, Token, TokenKind
 from gltui.inventory.crawl import Crawl, InstanceUnavailable, Rows
 from gltui.inventory.model import Identity, InstanceInventory, Problem, Progress
 from gltui.inventory.spec import InstanceSpec
+
+if TYPE_CHECKING:
+    from gltui.adapters.gitlab_api import GitLabApi
 
 MAINTAINER, OWNER = 40, 50
 _BOT_USERNAME = re.compile(r"^(project|group)_(\d+)_bot")
@@ -55,6 +57,9 @@ def walk_instance(
     spec: InstanceSpec, now: datetime, on_progress: ProgressSink | None = None
 ) -> InstanceInventory:
     """Inventory one instance; never raises for GitLab or network trouble."""
+    # imported here: python-gitlab costs ~50 ms that the dashboard's first paint skips
+    from gltui.adapters.gitlab_api import GitLabApi, RateGate
+
     gate = RateGate(reserve=spec.concurrency * 2)
     api = GitLabApi(
         spec.url, spec.token, timeout=spec.timeout, ssl_verify=spec.ssl_verify, gate=gate

@@ -25,7 +25,7 @@ from gltui.domain.states import tally
 from gltui.domain.timeline import weekly_counts
 from gltui.domain.tokens import TokenKind
 from gltui.inventory.engine import InventoryEngine
-from gltui.inventory.model import InstanceInventory, Progress
+from gltui.inventory.model import InstanceInventory, Inventory, Progress
 from gltui.perf import collector_paused
 from gltui.tui.messages import (
     InstanceRefreshed,
@@ -42,6 +42,8 @@ from gltui.tui.widgets.timeline import ExpiryTimeline
 from gltui.tui.widgets.token_table import TableHeader, TokenTable
 
 Clock = Callable[[], datetime]
+WARM_UP_DELAY = 0.5
+"""Seconds after painting before the search text of every row is built in a thread."""
 T = TypeVar("T")
 
 
@@ -87,7 +89,15 @@ class DashboardScreen(Screen[None]):
 
     BINDINGS: ClassVar[list[BindingType]] = [action.binding() for action in ACTIONS]
 
-    def __init__(self, engine: InventoryEngine, clock: Clock, window: int) -> None:
+    def __init__(
+        self,
+        engine: InventoryEngine,
+        clock: Clock,
+        window: int,
+        preloaded: Inventory | None = None,
+    ) -> None:
+        """``preloaded``: snapshots read before the app started (the fastest first paint);
+        without it the screen reads them itself in a thread worker once mounted."""
         super().__init__()
         self.engine = engine
         self.clock = clock
@@ -100,6 +110,9 @@ class DashboardScreen(Screen[None]):
         self.pending: set[str] = set()
         self._rows: dict[str, list[TokenRow]] = {}
         self.refreshing = False
+        self._preloaded = preloaded is not None
+        for instance in preloaded.instances if preloaded else ():
+            self._store(instance, self._build(instance))
 
     # --- layout ------------------------------------------------------------
     def compose(self) -> ComposeResult:
@@ -116,7 +129,12 @@ class DashboardScreen(Screen[None]):
         self.query_one("#filter", Input).display = False
         self.query_one(TokenTable).focus()
         self._render_all()
-        self.load_snapshots()
+        if self._preloaded:
+            self.action_refresh()
+            # after the first frames: warming 10,000 rows now would compete with them
+            self.set_timer(WARM_UP_DELAY, lambda: self.warm_rows(self._all_rows()))
+        else:
+            self.load_snapshots()
         self.set_interval(30, self._render_instances)
 
     # --- workers (all IO happens here, off the event loop) -------------------
@@ -175,7 +193,7 @@ class DashboardScreen(Screen[None]):
             if instance.name not in self.instances or self.instances[instance.name].from_cache:
                 self._store(instance, message.rows[instance.name])
         self._render_all()
-        self.warm_rows(self._all_rows())
+        self.set_timer(WARM_UP_DELAY, lambda: self.warm_rows(self._all_rows()))
         self.action_refresh()
 
     def on_refresh_progressed(self, message: RefreshProgressed) -> None:

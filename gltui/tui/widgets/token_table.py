@@ -28,11 +28,11 @@ from gltui.tui.table_model import COLUMNS, Column, TokenRow, View
 
 GAP = 1
 _MIN_WIDTHS = {
-    Column.INSTANCE: 14,
+    Column.INSTANCE: 12,
     Column.KIND: 13,
-    Column.OWNER: 20,
+    Column.OWNER: 18,
     Column.NAME: 18,
-    Column.SCOPES: 22,
+    Column.SCOPES: 20,
     Column.STATE: 8,
     Column.EXPIRES: 22,
     Column.LAST_USED: 10,
@@ -41,12 +41,13 @@ _MIN_WIDTHS = {
 _DROP_ORDER = (
     Column.CREATED,
     Column.LAST_USED,
-    Column.SCOPES,
     Column.KIND,
+    Column.SCOPES,
     Column.INSTANCE,
     Column.OWNER,
 )
-"""Columns given up first when the terminal is narrow (name, state, expiry stay)."""
+"""Columns given up first when the terminal is narrow: at 120 columns scopes (with
+risky ones marked) still show; at 80, owner, name, state and expiry remain."""
 
 
 def column_layout(width: int) -> list[tuple[Column, int]]:
