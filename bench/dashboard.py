@@ -38,7 +38,7 @@ from gltui.inventory.spec import InstanceSpec
 from gltui.inventory.walk import walk_instance
 from gltui.sandbox.server import RunningSandbox, SandboxOptions
 from gltui.tui.app import GltuiApp
-from gltui.tui.screens.dashboard import DashboardScreen
+from gltui.tui.screens.dashboard import WARM_UP_DELAY, DashboardScreen
 from gltui.tui.widgets.token_table import TokenTable
 
 TOKENS = 10_000
@@ -105,7 +105,8 @@ async def in_app_refilter(engine: InventoryEngine) -> list[float]:
     async with app.run_test(size=(120, 36)) as pilot:
         while (table := table_of(app)) is None or len(table.rows) < TOKENS:
             await pilot.pause(0.001)
-        await app.workers.wait_for_complete()  # the search text is warmed after first paint
+        await pilot.pause(WARM_UP_DELAY + 0.1)  # search text is warmed after the first paint
+        await app.workers.wait_for_complete()
         screen = app.screen
         assert isinstance(screen, DashboardScreen)
         height = table.size.height
@@ -140,7 +141,7 @@ from gltui.inventory.cache import SnapshotCache
 from gltui.inventory.engine import InventoryEngine
 from gltui.inventory.spec import InstanceSpec
 from gltui.tui.app import GltuiApp
-from gltui.tui.screens.dashboard import DashboardScreen
+from gltui.tui.screens.dashboard import WARM_UP_DELAY, DashboardScreen
 from gltui.tui.widgets.token_table import TokenTable
 
 held = threading.Event()
