@@ -14,7 +14,7 @@ from gltui.domain.secret import Secret
 from gltui.domain.states import StateCounts, TokenState, count_states
 from gltui.inventory.cache import SnapshotCache
 from gltui.inventory.engine import InventoryEngine
-from gltui.inventory.model import InstanceInventory, Progress
+from gltui.inventory.model import InstanceInventory, Inventory, Progress
 from gltui.inventory.spec import InstanceSpec
 from gltui.inventory.walk import walk_instance
 from gltui.sandbox.server import RunningSandbox
@@ -303,3 +303,18 @@ async def test_quit_never_waits_for_a_stuck_refresh(sandbox: RunningSandbox) -> 
         await pilot.press("q")
     assert time.monotonic() - started < 5
     stuck.set()
+
+
+async def test_a_broken_cache_still_refreshes(sandbox: RunningSandbox) -> None:
+    class BrokenCache(InventoryEngine):
+        def cached(self) -> Inventory:
+            raise RuntimeError("disk on fire")
+
+    spec = engine_for(sandbox).specs[0]
+    app = make_app(BrokenCache([spec]))
+    async with app.run_test(size=(120, 36)) as pilot:
+        for _ in range(100):
+            await pilot.pause(0.05)
+            if table(app).rows:
+                break
+        assert len(table(app).rows) == len(walk_instance(spec, NOW).tokens)

@@ -176,16 +176,16 @@ class DashboardScreen(Screen[None]):
                 _ = row.haystack
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
-        if event.state is WorkerState.ERROR:
-            self.refreshing = False
-            self.pending.clear()
-            error = event.worker.error
-            self.notify(
-                f"gltui hit an internal error ({type(error).__name__}); press r to retry.",
-                severity="error",
-                markup=False,
-            )
-            self._render_instances()
+        if event.state is not WorkerState.ERROR:
+            return
+        error = event.worker.error
+        self.notify(
+            f"gltui hit an internal error ({type(error).__name__}) and carried on.",
+            severity="error",
+            markup=False,
+        )
+        if event.worker.group == "snapshots":  # no cache to show: go straight to the network
+            self.action_refresh()
 
     # --- messages ------------------------------------------------------------
     def on_snapshots_loaded(self, message: SnapshotsLoaded) -> None:
