@@ -14,9 +14,12 @@ import signal
 import sys
 from collections.abc import Sequence
 from types import FrameType
-from typing import NoReturn
+from typing import TYPE_CHECKING, NoReturn
 
 from gltui import __version__
+
+if TYPE_CHECKING:
+    from gltui.inventory.engine import InventoryEngine
 
 EXIT_OK = 0
 EXIT_ERROR = 1
@@ -172,7 +175,9 @@ def _run_demo() -> int:
     _leave(code)
 
 
-def _run_dashboard() -> int:
+def _environment_engine(command: str, hint: str) -> InventoryEngine | None:
+    """An engine for the instance in ``GITLAB_URL``/``GITLAB_TOKEN``, with the user's
+    cache and history; ``None`` after saying on stderr what is missing."""
     from gltui.config.environment import instance_from_environment
     from gltui.domain.errors import ValidationError
     from gltui.inventory.cache import History, SnapshotCache
@@ -182,32 +187,32 @@ def _run_dashboard() -> int:
     try:
         spec = instance_from_environment(os.environ)
     except ValidationError as error:
-        print(f"gltui: {error}", file=sys.stderr)
-        return EXIT_USAGE
+        print(f"{command}: {error}", file=sys.stderr)
+        return None
     if spec is None:
         print(
-            "gltui: no instance configured yet. Set GITLAB_URL and GITLAB_TOKEN, or try the "
-            "dashboard on sandbox instances with `gltui demo`.",
+            f"{command}: no instance configured yet. Set GITLAB_URL and GITLAB_TOKEN, {hint}.",
             file=sys.stderr,
         )
+        return None
+    return InventoryEngine([spec], cache=SnapshotCache(cache_dir()), history=History(data_dir()))
+
+
+def _run_dashboard() -> int:
+    engine = _environment_engine("gltui", "or try the dashboard on sandboxes with `gltui demo`")
+    if engine is None:
         return EXIT_USAGE
     from gltui.tui.app import GltuiApp  # Textual loads only for the UI
 
-    engine = InventoryEngine([spec], cache=SnapshotCache(cache_dir()), history=History(data_dir()))
     with contextlib.suppress(KeyboardInterrupt):
         GltuiApp(engine, preload=True).run()
-    return EXIT_OK
+    _leave(EXIT_OK)
 
 
 def _run_report(args: argparse.Namespace) -> int:
     from datetime import UTC, datetime
 
-    from gltui.config.environment import instance_from_environment
     from gltui.demo import demo_engine
-    from gltui.domain.errors import ValidationError
-    from gltui.inventory.cache import History, SnapshotCache
-    from gltui.inventory.engine import InventoryEngine
-    from gltui.paths import cache_dir, data_dir
     from gltui.report.command import run_report
 
     now = datetime.now(UTC)
@@ -224,20 +229,11 @@ def _run_report(args: argparse.Namespace) -> int:
                 out=sys.stdout,
                 err=sys.stderr,
             )
-    try:
-        spec = instance_from_environment(os.environ)
-    except ValidationError as error:
-        print(f"gltui report: {error}", file=sys.stderr)
+    configured = _environment_engine("gltui report", "or try --demo")
+    if configured is None:
         return EXIT_USAGE
-    if spec is None:
-        print(
-            "gltui report: no instance configured; set GITLAB_URL and GITLAB_TOKEN (or try --demo)",
-            file=sys.stderr,
-        )
-        return EXIT_USAGE
-    engine = InventoryEngine([spec], cache=SnapshotCache(cache_dir()), history=History(data_dir()))
     return run_report(
-        engine,
+        configured,
         now=now,
         output_format=args.format,
         offline=args.offline,

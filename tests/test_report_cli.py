@@ -81,7 +81,7 @@ def test_failed_instance_exits_1_with_advice(sandbox: RunningSandbox, tmp_path: 
 def test_no_instance_and_bad_environment(tmp_path: Path) -> None:
     done = report(env=environment(tmp_path))
     assert done.returncode == 2
-    assert "set GITLAB_URL and GITLAB_TOKEN" in done.stderr
+    assert "Set GITLAB_URL and GITLAB_TOKEN, or try --demo" in done.stderr
     done = report(env=environment(tmp_path, GITLAB_URL="gitlab.example.com", GITLAB_TOKEN="x"))
     assert done.returncode == 2
     assert "is not an http(s) URL" in done.stderr
