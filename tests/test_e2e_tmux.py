@@ -10,8 +10,11 @@ import subprocess
 import sys
 import time
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
+
+from tests.conftest import SandboxFactory
 
 pytestmark = pytest.mark.skipif(shutil.which("tmux") is None, reason="needs tmux")
 
@@ -91,3 +94,33 @@ def test_demo_cards_filter_details_quit(terminal: None) -> None:
     text = wait_for("GLTUI-EXIT=")
     assert "GLTUI-EXIT=0" in text
     assert "Traceback" not in text
+
+
+def test_q_quits_at_once_while_an_instance_hangs(
+    make_sandbox: SandboxFactory, tmp_path: Path
+) -> None:
+    slow = make_sandbox(latency_ms=20_000)  # every answer takes 20 s
+    env = dict(
+        os.environ,
+        TERM="xterm-256color",
+        GITLAB_URL=slow.url,
+        GITLAB_TOKEN=slow.credentials.admin,
+        GLTUI_CACHE_DIR=str(tmp_path / "cache"),
+        GLTUI_DATA_DIR=str(tmp_path / "data"),
+    )
+    command = f"{sys.executable} -m gltui; echo GLTUI-EXIT=$?; sleep 30"
+    subprocess.run(
+        ["tmux", "-L", SOCKET, "new-session", "-d", "-s", "e2e", "-x", "120", "-y", "30", command],
+        check=True,
+        env=env,
+        timeout=10,
+    )
+    try:
+        wait_for("loading")
+        started = time.monotonic()
+        tmux("send-keys", "-t", "e2e", "q")
+        text = wait_for("GLTUI-EXIT=", timeout=10)
+        assert time.monotonic() - started < 3
+        assert "GLTUI-EXIT=0" in text
+    finally:
+        tmux("kill-server")
