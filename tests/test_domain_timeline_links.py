@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, date, datetime, timedelta
 
 from gltui.domain.links import token_page_url
-from gltui.domain.timeline import weekly_counts, weekly_expiries
+from gltui.domain.timeline import weekly_counts
 from gltui.domain.tokens import Owner, Resource, ResourceType, Token, TokenKind
 
 NOW = datetime(2026, 11, 21, 12, 0, tzinfo=UTC)
@@ -34,19 +34,6 @@ def token(
 
 def test_weekly_buckets_edges() -> None:
     assert weekly_counts([1, 7, 8, 14, 84, 85, 0, -3]) == [2, 2, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1]
-
-
-def test_weekly_expiries_skip_dead_and_never_expiring() -> None:
-    tokens = [
-        token(1),
-        token(7),
-        token(8),
-        token(0),
-        token(3, revoked=True),
-        token(None),
-        token(90),
-    ]
-    assert weekly_expiries(tokens, NOW) == [2, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0]
 
 
 def test_token_pages() -> None:

@@ -111,3 +111,17 @@ def test_cells_are_literal_and_marked() -> None:
     assert expiring.cells[list(Column).index(Column.EXPIRES)] == "2026-11-24 (in 3 d)"
     assert ROWS[2].cells[list(Column).index(Column.EXPIRES)] == "2026-11-20 (1 d ago)"
     assert ROWS[5].cells[list(Column).index(Column.EXPIRES)] == "never"
+
+
+def test_upcoming_days_only_for_tokens_that_still_work() -> None:
+    upcoming = {row.token.name: row.upcoming_days for row in ROWS}
+    assert upcoming == {
+        "ci deploy": 30,
+        "jira": 3,
+        "old laptop": None,  # expired
+        "expires today": None,  # expired at 00:00 today
+        "leaked": None,  # revoked
+        "forever": None,  # never expires
+        "two weeks": 14,
+        "fifteen": 15,
+    }

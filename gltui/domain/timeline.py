@@ -3,10 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from datetime import datetime
-
-from gltui.domain.states import classify, days_until_expiry
-from gltui.domain.tokens import Token
 
 WEEKS = 12
 
@@ -23,17 +19,3 @@ def weekly_counts(days_left: Iterable[int], weeks: int = WEEKS) -> list[int]:
             if week < weeks:
                 counts[week] += 1
     return counts
-
-
-def weekly_expiries(tokens: Iterable[Token], now: datetime, weeks: int = WEEKS) -> list[int]:
-    """:func:`weekly_counts` over the tokens that still work at ``now``."""
-    today = now.date()
-    return weekly_counts(
-        (
-            left
-            for token in tokens
-            if classify(token, now).is_active
-            and (left := days_until_expiry(token, today)) is not None
-        ),
-        weeks,
-    )

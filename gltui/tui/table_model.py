@@ -160,11 +160,6 @@ class TokenRow:
         return self._keys
 
 
-def build_row(token: Token, now: datetime, window: int = DEFAULT_EXPIRING_WINDOW_DAYS) -> TokenRow:
-    """A row for one token (display details follow on demand)."""
-    return TokenRow(token, now, window)
-
-
 def build_rows(
     tokens: Iterable[Token], now: datetime, window: int = DEFAULT_EXPIRING_WINDOW_DAYS
 ) -> list[TokenRow]:
