@@ -164,14 +164,20 @@ os._exit(0)
 """
 
 
-def cold(code: str, *args: str) -> float:
-    """Seconds from spawning ``python -c code`` to its exit (best of 5)."""
-    best = float("inf")
-    for _ in range(5):
-        started = time.perf_counter()
-        subprocess.run([sys.executable, "-c", code, *args], check=True, timeout=60)
-        best = min(best, time.perf_counter() - started)
-    return best
+def cold_pair(directory: str, rounds: int = 9) -> tuple[float, float]:
+    """Median seconds from spawning ``python -c`` to exit, for the empty app and for
+    gltui, interleaved so that machine noise hits both alike."""
+    empty: list[float] = []
+    gltui: list[float] = []
+    for _ in range(rounds):
+        for code, args, into in (
+            (EMPTY_CHILD, [], empty),
+            (GLTUI_CHILD, [directory, str(TOKENS)], gltui),
+        ):
+            started = time.perf_counter()
+            subprocess.run([sys.executable, "-c", code, *args], check=True, timeout=60)
+            into.append(time.perf_counter() - started)
+    return statistics.median(empty), statistics.median(gltui)
 
 
 def main() -> None:
@@ -202,10 +208,10 @@ def main() -> None:
         )
         bare = asyncio.run(pilot_keys(BareInput(), (), lambda: True))
         blocked.set()
-        cold_empty = cold(EMPTY_CHILD)
-        cold_gltui = cold(GLTUI_CHILD, scratch, str(TOKENS))
+        cold_empty, cold_gltui = cold_pair(scratch)
     print(
-        f"cold start to first paint (new process, imports included): empty Textual app "
+        f"cold start to first paint (new process, imports included; medians of 9 "
+        f"interleaved runs): empty Textual app "
         f"{cold_empty * 1000:.0f} ms, gltui with {TOKENS} cached tokens "
         f"{cold_gltui * 1000:.0f} ms ({cold_gltui / cold_empty:.2f}x)"
     )

@@ -6,6 +6,7 @@ window) so tests, the demo and screenshots can run it over any data.
 
 from __future__ import annotations
 
+import gc
 from collections.abc import Iterable
 from datetime import UTC, datetime
 from pathlib import Path
@@ -58,6 +59,13 @@ class GltuiApp(App[None]):
         self.window = window
         preloaded = engine.cached() if preload else None
         self.dashboard = DashboardScreen(engine, clock, window, preloaded)
+        if preload:
+            # Everything alive now (modules, the cached tokens and their rows) lives as
+            # long as the app: move it out of the cyclic GC's sight. Otherwise the first
+            # frames trigger full collections that walk every cached token for nothing
+            # (measured: ~75 ms of a 10,000-token first paint). Tokens are acyclic, so
+            # reference counting still frees them when a refresh replaces them.
+            gc.freeze()
 
     def on_mount(self) -> None:
         self.push_screen(self.dashboard)
