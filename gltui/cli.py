@@ -12,13 +12,15 @@ import contextlib
 import os
 import signal
 import sys
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from pathlib import Path
 from types import FrameType
 from typing import TYPE_CHECKING, NoReturn
 
 from gltui import __version__
 
 if TYPE_CHECKING:
+    from gltui.config.model import Config
     from gltui.inventory.engine import InventoryEngine
 
 EXIT_OK = 0
@@ -56,7 +58,20 @@ def build_parser() -> argparse.ArgumentParser:
         description="Every GitLab access token you own or administer, across instances.",
     )
     parser.add_argument("--version", action="version", version=f"gltui {__version__}")
+    parser.add_argument(
+        "--config",
+        metavar="PATH",
+        help="the configuration file (default: $GLTUI_CONFIG, else gltui/config.toml in your "
+        "config directory)",
+    )
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
+    config = commands.add_parser("config", help="where the configuration is, and whether it works")
+    config_commands = config.add_subparsers(dest="config_command", metavar="ACTION", required=True)
+    config_commands.add_parser("path", help="print the configuration file's path")
+    config_commands.add_parser(
+        "check",
+        help="validate the file, then sign in to every instance and check the token gltui uses",
+    )
     commands.add_parser(
         "demo",
         help="the dashboard on two embedded sandbox instances (touches no real files)",
@@ -175,31 +190,68 @@ def _run_demo() -> int:
     _leave(code)
 
 
-def _environment_engine(command: str, hint: str) -> InventoryEngine | None:
-    """An engine for the instance in ``GITLAB_URL``/``GITLAB_TOKEN``, with the user's
-    cache and history; ``None`` after saying on stderr what is missing."""
-    from gltui.config.environment import instance_from_environment
-    from gltui.domain.errors import ValidationError
+def _load(args: argparse.Namespace, command: str) -> Config | None:
+    """The configuration (file plus GITLAB_URL/GITLAB_TOKEN), or ``None`` after one line."""
+    from gltui.config.load import load_config
+    from gltui.config.model import ConfigError
+
+    try:
+        config = load_config(config_path(args.config, os.environ), os.environ)
+    except ConfigError as error:
+        print(f"{command}: {error}", file=sys.stderr)
+        return None
+    for warning in config.warnings:
+        print(f"{command}: warning: {warning}", file=sys.stderr)
+    return config
+
+
+def config_path(override: str | None, environ: Mapping[str, str]) -> Path:
+    """Where the configuration file is (see :func:`gltui.config.load.config_path`)."""
+    from gltui.config.load import config_path as locate
+
+    return locate(override, environ)
+
+
+def _configured_engine(args: argparse.Namespace, command: str, hint: str) -> InventoryEngine | None:
+    """An engine for every configured instance, with the user's cache and history;
+    ``None`` after saying on stderr what is wrong or missing."""
+    from gltui.config.secrets import instance_specs
     from gltui.inventory.cache import History, SnapshotCache
     from gltui.inventory.engine import InventoryEngine
     from gltui.paths import cache_dir, data_dir
 
-    try:
-        spec = instance_from_environment(os.environ)
-    except ValidationError as error:
-        print(f"{command}: {error}", file=sys.stderr)
+    config = _load(args, command)
+    if config is None:
         return None
-    if spec is None:
+    if not config.instances:
         print(
-            f"{command}: no instance configured yet. Set GITLAB_URL and GITLAB_TOKEN, {hint}.",
+            f"{command}: no instance configured yet. Add one to {config.path} or set "
+            f"GITLAB_URL and GITLAB_TOKEN, {hint}.",
             file=sys.stderr,
         )
         return None
-    return InventoryEngine([spec], cache=SnapshotCache(cache_dir()), history=History(data_dir()))
+    specs = instance_specs(config)
+    return InventoryEngine(specs, cache=SnapshotCache(cache_dir()), history=History(data_dir()))
 
 
-def _run_dashboard() -> int:
-    engine = _environment_engine("gltui", "or try the dashboard on sandboxes with `gltui demo`")
+def _run_config(args: argparse.Namespace) -> int:
+    if args.config_command == "path":
+        print(config_path(args.config, os.environ))
+        return EXIT_OK
+    from datetime import UTC, datetime
+
+    from gltui.config.check import run_check
+
+    config = _load(args, "gltui config check")
+    if config is None:
+        return EXIT_USAGE
+    return run_check(config, datetime.now(UTC), sys.stdout)
+
+
+def _run_dashboard(args: argparse.Namespace) -> int:
+    engine = _configured_engine(
+        args, "gltui", "or try the dashboard on sandboxes with `gltui demo`"
+    )
     if engine is None:
         return EXIT_USAGE
     from gltui.tui.app import GltuiApp  # Textual loads only for the UI
@@ -229,7 +281,7 @@ def _run_report(args: argparse.Namespace) -> int:
                 out=sys.stdout,
                 err=sys.stderr,
             )
-    configured = _environment_engine("gltui report", "or try --demo")
+    configured = _configured_engine(args, "gltui report", "or try --demo")
     if configured is None:
         return EXIT_USAGE
     return run_report(
@@ -255,4 +307,6 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _run_report(args)
         except KeyboardInterrupt:
             return EXIT_ERROR
-    return _run_dashboard()
+    if args.command == "config":
+        return _run_config(args)
+    return _run_dashboard(args)

@@ -68,6 +68,19 @@ def call(
 SandboxFactory = Callable[..., RunningSandbox]
 
 
+@pytest.fixture(autouse=True)
+def private_files(
+    tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """No test (nor a gltui it starts) reads or writes the real user's files."""
+    root = tmp_path_factory.mktemp("gltui-home")
+    monkeypatch.setenv("GLTUI_CONFIG", str(root / "config.toml"))
+    monkeypatch.setenv("GLTUI_CACHE_DIR", str(root / "cache"))
+    monkeypatch.setenv("GLTUI_DATA_DIR", str(root / "data"))
+    for name in ("GITLAB_URL", "GITLAB_TOKEN"):
+        monkeypatch.delenv(name, raising=False)
+
+
 @pytest.fixture
 def make_sandbox() -> Iterator[SandboxFactory]:
     """Start sandboxes with options; all are stopped after the test."""

@@ -147,5 +147,6 @@ def test_dashboard_without_an_instance_explains_what_to_do() -> None:
         check=False,
     )
     assert done.returncode == 2
-    assert "Set GITLAB_URL and GITLAB_TOKEN" in done.stderr
+    assert "no instance configured yet. Add one to" in done.stderr
+    assert "set GITLAB_URL and GITLAB_TOKEN" in done.stderr
     assert "gltui demo" in done.stderr

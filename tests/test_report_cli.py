@@ -26,7 +26,11 @@ def report(
 
 def environment(tmp_path: Path, **extra: str) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("GITLAB_", "GLTUI_"))}
-    env.update(GLTUI_CACHE_DIR=str(tmp_path / "cache"), GLTUI_DATA_DIR=str(tmp_path / "data"))
+    env.update(
+        GLTUI_CACHE_DIR=str(tmp_path / "cache"),
+        GLTUI_DATA_DIR=str(tmp_path / "data"),
+        GLTUI_CONFIG=str(tmp_path / "config.toml"),
+    )
     env.update(extra)
     return env
 
@@ -81,7 +85,8 @@ def test_failed_instance_exits_1_with_advice(sandbox: RunningSandbox, tmp_path: 
 def test_no_instance_and_bad_environment(tmp_path: Path) -> None:
     done = report(env=environment(tmp_path))
     assert done.returncode == 2
-    assert "Set GITLAB_URL and GITLAB_TOKEN, or try --demo" in done.stderr
+    assert "no instance configured yet" in done.stderr
+    assert "set GITLAB_URL and GITLAB_TOKEN, or try --demo" in done.stderr
     done = report(env=environment(tmp_path, GITLAB_URL="gitlab.example.com", GITLAB_TOKEN="x"))
     assert done.returncode == 2
     assert "is not an http(s) URL" in done.stderr

@@ -1,1 +1,1 @@
-"""Where instances come from (the configuration file arrives with issue 6)."""
+"""The configuration file, its token sources and `gltui config check`."""

@@ -14,6 +14,7 @@ from enum import StrEnum
 class FailureKind(StrEnum):
     """The distinct things that go wrong, each with its own remedy."""
 
+    NO_TOKEN = "no_token"
     UNREACHABLE = "unreachable"
     TIMEOUT = "timeout"
     TLS = "tls"
@@ -29,6 +30,8 @@ class FailureKind(StrEnum):
 
 
 _ADVICE = {
+    FailureKind.NO_TOKEN: "gltui could not get this instance's token: check token_env or "
+    "token_command in the config file (gltui config check tests them).",
     FailureKind.UNREACHABLE: "Check the URL and your network; is the instance up?",
     FailureKind.TIMEOUT: "The instance is slow or overloaded: retry later or raise `timeout`.",
     FailureKind.TLS: "TLS verification failed: for a self-signed instance set `ssl_verify` "

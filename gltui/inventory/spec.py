@@ -41,6 +41,8 @@ class InstanceSpec:
     """Limit the project/group walk to these group paths (and everything below)."""
     projects: tuple[str, ...] = ()
     """Limit the walk to these project paths (besides ``groups``)."""
+    token_problem: str | None = None
+    """Why no token could be had (from its configured source); the walk then fails at once."""
 
     @property
     def scoped(self) -> bool:

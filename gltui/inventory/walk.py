@@ -27,6 +27,7 @@ from gltui.domain.failures import Failure, FailureKind
 from gltui.domain.tokens import Resource, ResourceType, Token, TokenKind
 from gltui.inventory.crawl import Crawl, InstanceUnavailable, Rows
 from gltui.inventory.model import Identity, InstanceInventory, Problem, Progress
+from gltui.inventory.probe import identify
 from gltui.inventory.spec import InstanceSpec
 
 if TYPE_CHECKING:
@@ -57,6 +58,9 @@ def walk_instance(
     spec: InstanceSpec, now: datetime, on_progress: ProgressSink | None = None
 ) -> InstanceInventory:
     """Inventory one instance; never raises for GitLab or network trouble."""
+    if spec.token_problem is not None:
+        failure = Failure(FailureKind.NO_TOKEN, spec.token_problem)
+        return InstanceInventory(spec.name, spec.url, now, failure=failure)
     # imported here: python-gitlab costs ~50 ms that the dashboard's first paint skips
     from gltui.adapters.gitlab_api import GitLabApi, RateGate
 
@@ -81,7 +85,7 @@ def _walk(
         )
 
     try:
-        identity = _identify(api)
+        identity = identify(api)
     except ApiFailure as error:
         return failed(error.failure)
 
@@ -119,14 +123,6 @@ def _walk(
         problems=tuple(state.problems),
         requests=api.requests_made,
     )
-
-
-def _identify(api: GitLabApi) -> Identity:
-    reply = api.get("/user", action="signing in")
-    data = reply.data
-    if not isinstance(data, dict) or not isinstance(data.get("id"), int):
-        raise ApiFailure(Failure(FailureKind.BAD_RESPONSE, "GET /user did not describe a user"))
-    return Identity(int(data["id"]), str(data.get("username", "")), data.get("is_admin") is True)
 
 
 def _problem(state: _Collected, where: str) -> Callable[[Failure], None]:

@@ -1,0 +1,64 @@
+"""``gltui config check``: is every instance reachable, and is its token fit for gltui?"""
+
+from __future__ import annotations
+
+from concurrent.futures import ThreadPoolExecutor
+from datetime import datetime
+from typing import TextIO
+
+from gltui.config.model import Config
+from gltui.config.secrets import instance_spec
+from gltui.domain.display import printable
+from gltui.domain.states import days_until_expiry
+from gltui.inventory.probe import Probe, probe_instance
+
+EXIT_OK = 0
+EXIT_PROBLEMS = 1
+
+
+def describe(probe: Probe, now: datetime) -> list[str]:
+    """The lines ``config check`` prints for one instance."""
+    name = printable(probe.spec.name)
+    if probe.failure is not None:
+        return [
+            f"✗ {name} ({probe.spec.url}): {printable(probe.failure.message)}",
+            f"    what to do: {probe.failure.advice}",
+        ]
+    who = probe.identity
+    line = f"✓ {name} ({probe.spec.url})"
+    if who is not None:
+        role = " (admin)" if who.is_admin else ""
+        line += f": signed in as {printable(who.username)}{role}, GitLab {who.version or 'unknown'}"
+    lines = [line]
+    token = probe.own_token
+    if token is not None:
+        left = days_until_expiry(token, now.date())
+        expiry = "never expires" if left is None else f"expires {token.expires_at} (in {left} days)"
+        scopes = ", ".join(token.scopes) or "no scopes"
+        lines.append(f"    token {printable(token.name)!r}: {scopes}; {expiry}")
+    lines.extend(f"    problem: {text}" for text in probe.problems)
+    lines.extend(f"    warning: {text}" for text in probe.warnings)
+    return lines
+
+
+def run_check(config: Config, now: datetime, out: TextIO) -> int:
+    """Probe every instance in parallel and print what was found; 1 if anything is wrong."""
+    out.write(f"config: {config.path}{'' if config.path.exists() else ' (absent)'}\n")
+    if not config.instances:
+        out.write(
+            "no instance configured: add [[instances]] to the file, or set GITLAB_URL "
+            "and GITLAB_TOKEN\n"
+        )
+        return EXIT_PROBLEMS
+    window = config.settings.expiring_window_days
+
+    def one(index: int) -> Probe:
+        instance = config.instances[index]
+        return probe_instance(instance_spec(instance), now, window, readonly=instance.readonly)
+
+    with ThreadPoolExecutor(len(config.instances)) as pool:
+        probes = list(pool.map(one, range(len(config.instances))))
+    for probe in probes:
+        out.write("\n".join(describe(probe, now)) + "\n")
+    bad = any(probe.failure is not None or probe.problems for probe in probes)
+    return EXIT_PROBLEMS if bad else EXIT_OK

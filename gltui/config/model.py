@@ -1,0 +1,83 @@
+"""What the configuration file says, validated: settings, instances, templates."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from gltui.domain.secret import Secret
+from gltui.domain.states import DEFAULT_EXPIRING_WINDOW_DAYS
+from gltui.domain.templates import Template
+from gltui.domain.tokens import TokenKind
+from gltui.inventory.spec import DEFAULT_CONCURRENCY, DEFAULT_KINDS, DEFAULT_TIMEOUT_SECONDS
+
+DEFAULT_STALE_AFTER_DAYS = 90
+
+
+class ConfigError(ValueError):
+    """A configuration problem, named by file and field (or line and column)."""
+
+    def __init__(self, path: Path, where: str, message: str) -> None:
+        super().__init__(f"{path}: {where}: {message}" if where else f"{path}: {message}")
+        self.path = path
+        self.where = where
+        self.message = message
+
+
+@dataclass(frozen=True)
+class TokenSource:
+    """Where an instance's token comes from; exactly one is set."""
+
+    env: str | None = None
+    """Name of an environment variable holding the token."""
+    command: tuple[str, ...] | None = None
+    """A command (no shell) whose first output line is the token, e.g. a password manager."""
+    inline: Secret | None = field(default=None, repr=False)
+    """The token itself, in the file (allowed; warned about when others can read the file)."""
+
+    def describe(self) -> str:
+        """Where the token comes from, for messages (never the token)."""
+        if self.env is not None:
+            return f"environment variable {self.env}"
+        if self.command is not None:
+            return f"command {self.command[0]!r}"
+        return "the config file (inline)"
+
+
+@dataclass(frozen=True)
+class InstanceConfig:
+    """One ``[[instances]]`` table."""
+
+    name: str
+    url: str
+    token: TokenSource
+    ssl_verify: bool | str = True
+    timeout: float = DEFAULT_TIMEOUT_SECONDS
+    concurrency: int = DEFAULT_CONCURRENCY
+    readonly: bool = False
+    colour: str | None = None
+    kinds: frozenset[TokenKind] = DEFAULT_KINDS
+    groups: tuple[str, ...] = ()
+    projects: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Settings:
+    """The ``[settings]`` table."""
+
+    expiring_window_days: int = DEFAULT_EXPIRING_WINDOW_DAYS
+    stale_after_days: int = DEFAULT_STALE_AFTER_DAYS
+    theme: str | None = None
+    keys: tuple[tuple[str, str], ...] = ()
+    """Binding id -> keys, e.g. ("refresh", "f5")."""
+
+
+@dataclass(frozen=True)
+class Config:
+    """A loaded configuration (an absent file is an empty configuration)."""
+
+    path: Path
+    settings: Settings = Settings()
+    instances: tuple[InstanceConfig, ...] = ()
+    templates: tuple[Template, ...] = ()
+    warnings: tuple[str, ...] = ()
