@@ -72,6 +72,15 @@ def build_parser() -> argparse.ArgumentParser:
         "check",
         help="validate the file, then sign in to every instance and check the token gltui uses",
     )
+    importing = config_commands.add_parser(
+        "import", help="add the instances of python-gitlab's configuration file"
+    )
+    importing.add_argument(
+        "--from",
+        dest="source",
+        metavar="PATH",
+        help="a python-gitlab config file (default: the places python-gitlab reads)",
+    )
     commands.add_parser(
         "demo",
         help="the dashboard on two embedded sandbox instances (touches no real files)",
@@ -234,10 +243,42 @@ def _configured_engine(args: argparse.Namespace, command: str, hint: str) -> Inv
     return InventoryEngine(specs, cache=SnapshotCache(cache_dir()), history=History(data_dir()))
 
 
+def _run_import(args: argparse.Namespace) -> int:
+    from gltui.config.model import ConfigError
+    from gltui.config.python_gitlab import candidate_paths, read_instances
+    from gltui.config.save import add_instances
+
+    sources = [Path(args.source)] if args.source else candidate_paths(os.environ, Path.home())
+    found = [path for path in sources if path.is_file()]
+    if not found:
+        where = ", ".join(str(path) for path in sources)
+        print(
+            f"gltui config import: no python-gitlab configuration found ({where})", file=sys.stderr
+        )
+        return EXIT_ERROR
+    target = config_path(args.config, os.environ)
+    tables, notes = [], []
+    for path in found:
+        more, said = read_instances(path)
+        tables += more
+        notes += said
+    try:
+        added = add_instances(target, tables)
+    except ConfigError as error:
+        print(f"gltui config import: {error}", file=sys.stderr)
+        return EXIT_ERROR
+    for note in notes:
+        print(f"note: {note}")
+    print(f"added to {target}: {', '.join(added) if added else 'nothing new'}")
+    return EXIT_OK
+
+
 def _run_config(args: argparse.Namespace) -> int:
     if args.config_command == "path":
         print(config_path(args.config, os.environ))
         return EXIT_OK
+    if args.config_command == "import":
+        return _run_import(args)
     from datetime import UTC, datetime
 
     from gltui.config.check import run_check
