@@ -221,9 +221,11 @@ def config_path(override: str | None, environ: Mapping[str, str]) -> Path:
     return locate(override, environ)
 
 
-def _configured_engine(args: argparse.Namespace, command: str, hint: str) -> InventoryEngine | None:
-    """An engine for every configured instance, with the user's cache and history;
-    ``None`` after saying on stderr what is wrong or missing."""
+def _configured_engine(
+    args: argparse.Namespace, command: str, hint: str
+) -> tuple[InventoryEngine, Config] | None:
+    """An engine for every configured instance, with the user's cache and history, and the
+    configuration; ``None`` after saying on stderr what is wrong or missing."""
     from gltui.config.secrets import instance_specs
     from gltui.inventory.cache import History, SnapshotCache
     from gltui.inventory.engine import InventoryEngine
@@ -240,7 +242,8 @@ def _configured_engine(args: argparse.Namespace, command: str, hint: str) -> Inv
         )
         return None
     specs = instance_specs(config)
-    return InventoryEngine(specs, cache=SnapshotCache(cache_dir()), history=History(data_dir()))
+    engine = InventoryEngine(specs, cache=SnapshotCache(cache_dir()), history=History(data_dir()))
+    return engine, config
 
 
 def _run_import(args: argparse.Namespace) -> int:
@@ -290,15 +293,21 @@ def _run_config(args: argparse.Namespace) -> int:
 
 
 def _run_dashboard(args: argparse.Namespace) -> int:
-    engine = _configured_engine(
-        args, "gltui", "or try the dashboard on sandboxes with `gltui demo`"
-    )
-    if engine is None:
+    found = _configured_engine(args, "gltui", "or try the dashboard on sandboxes with `gltui demo`")
+    if found is None:
         return EXIT_USAGE
+    engine, config = found
     from gltui.tui.app import GltuiApp  # Textual loads only for the UI
 
+    settings = config.settings
     with contextlib.suppress(KeyboardInterrupt):
-        GltuiApp(engine, preload=True).run()
+        GltuiApp(
+            engine,
+            window=settings.expiring_window_days,
+            preload=True,
+            theme=settings.theme,
+            keymap=dict(settings.keys),
+        ).run()
     _leave(EXIT_OK)
 
 
@@ -322,12 +331,14 @@ def _run_report(args: argparse.Namespace) -> int:
                 out=sys.stdout,
                 err=sys.stderr,
             )
-    configured = _configured_engine(args, "gltui report", "or try --demo")
-    if configured is None:
+    found = _configured_engine(args, "gltui report", "or try --demo")
+    if found is None:
         return EXIT_USAGE
+    engine, config = found
     return run_report(
-        configured,
+        engine,
         now=now,
+        window=config.settings.expiring_window_days,
         output_format=args.format,
         offline=args.offline,
         out=sys.stdout,

@@ -318,3 +318,34 @@ async def test_a_broken_cache_still_refreshes(sandbox: RunningSandbox) -> None:
             if table(app).rows:
                 break
         assert len(table(app).rows) == len(walk_instance(spec, NOW).tokens)
+
+
+async def test_settings_keymap_theme_and_window(sandbox: RunningSandbox) -> None:
+    app = GltuiApp(
+        engine_for(sandbox),
+        clock=fixed_clock,
+        window=30,
+        theme="gruvbox",
+        keymap={"refresh": "f5"},
+    )
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(app, pilot)
+        assert app.theme == "gruvbox"
+        tokens = [row.token for row in table(app).rows]
+        assert card_counts(app) == count_states(tokens, NOW, 30)
+        with sandbox.store.lock:
+            mara = next(u for u in sandbox.store.users.values() if u.username == "mara")
+            sandbox.store.add_personal_token(mara.id, "seen after f5", ["read_api"], None)
+        await pilot.press("f5")
+        await settle(app, pilot)
+        assert "seen after f5" in {row.token.name for row in table(app).rows}
+        await pilot.press("question_mark")
+        await pilot.pause()
+        assert "f5" in str(app.screen.query_one("#help-text").render())
+
+
+async def test_unknown_theme_is_a_notice_not_a_crash(sandbox: RunningSandbox) -> None:
+    app = GltuiApp(engine_for(sandbox), clock=fixed_clock, theme="no-such-theme")
+    async with app.run_test(size=(120, 36)) as pilot:
+        await settle(app, pilot)
+        assert any("Unknown theme 'no-such-theme'" in n.message for n in app._notifications)

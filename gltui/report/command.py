@@ -10,6 +10,7 @@ import threading
 from datetime import datetime
 from typing import TextIO
 
+from gltui.domain.states import DEFAULT_EXPIRING_WINDOW_DAYS
 from gltui.inventory.engine import InventoryEngine
 from gltui.inventory.model import Progress
 from gltui.report.render import render_json, render_table
@@ -49,6 +50,7 @@ def run_report(
     now: datetime,
     output_format: str,
     offline: bool,
+    window: int = DEFAULT_EXPIRING_WINDOW_DAYS,
     out: TextIO,
     err: TextIO,
 ) -> int:
@@ -62,7 +64,10 @@ def run_report(
         finally:
             if progress is not None:
                 progress.close()
-    text = render_json(inventory, now) if output_format == "json" else render_table(inventory, now)
+    if output_format == "json":
+        text = render_json(inventory, now, window)
+    else:
+        text = render_table(inventory, now, window)
     out.write(text if text.endswith("\n") else text + "\n")
     missing = {spec.name for spec in engine.specs} - {i.name for i in inventory.instances}
     if offline and missing:

@@ -7,7 +7,7 @@ window) so tests, the demo and screenshots can run it over any data.
 from __future__ import annotations
 
 import gc
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, ClassVar
@@ -46,6 +46,8 @@ class GltuiApp(App[None]):
         clock: Clock = utc_now,
         window: int = DEFAULT_EXPIRING_WINDOW_DAYS,
         preload: bool = False,
+        theme: str | None = None,
+        keymap: Mapping[str, str] | None = None,
     ) -> None:
         """``preload`` reads the snapshots now, before Textual starts.
 
@@ -58,7 +60,9 @@ class GltuiApp(App[None]):
         self.clock = clock
         self.window = window
         preloaded = engine.cached() if preload else None
-        self.dashboard = DashboardScreen(engine, clock, window, preloaded)
+        self.dashboard = DashboardScreen(engine, clock, window, preloaded, keymap)
+        self._wanted_theme = theme
+        self._keymap = dict(keymap or {})
         if preload:
             # Everything alive now (modules, the cached tokens and their rows) lives as
             # long as the app: move it out of the cyclic GC's sight. Otherwise the first
@@ -68,6 +72,18 @@ class GltuiApp(App[None]):
             gc.freeze()
 
     def on_mount(self) -> None:
+        if self._keymap:
+            self.set_keymap(self._keymap)
+        if self._wanted_theme is not None:
+            if self._wanted_theme in self.available_themes:
+                self.theme = self._wanted_theme
+            else:
+                known = ", ".join(sorted(self.available_themes))
+                self.notify(
+                    f"Unknown theme {self._wanted_theme!r} in the config; known: {known}",
+                    severity="warning",
+                    markup=False,
+                )
         self.push_screen(self.dashboard)
 
     def get_system_commands(self, screen: Screen[Any]) -> Iterable[SystemCommand]:

@@ -8,7 +8,7 @@ only ever touches widgets on the event loop.
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import ClassVar, TypeVar
@@ -57,9 +57,15 @@ class DashboardAction:
     help: str
     show: bool = False
 
-    def binding(self) -> Binding:
-        """The Textual binding for it."""
-        return Binding(self.key, self.action, self.label, show=self.show, tooltip=self.help)
+    @property
+    def id(self) -> str:
+        """The name ``[settings.keys]`` uses to rebind it (``refresh = "f5"``)."""
+        return self.label.lower()
+
+    def binding(self, keymap: Mapping[str, str] | None = None) -> Binding:
+        """The Textual binding for it (with the user's key, when the keymap has one)."""
+        key = (keymap or {}).get(self.id, self.key)
+        return Binding(key, self.action, self.label, show=self.show, tooltip=self.help, id=self.id)
 
 
 ACTIONS: tuple[DashboardAction, ...] = (
@@ -95,6 +101,7 @@ class DashboardScreen(Screen[None]):
         clock: Clock,
         window: int,
         preloaded: Inventory | None = None,
+        keymap: Mapping[str, str] | None = None,
     ) -> None:
         """``preloaded``: snapshots read before the app started (the fastest first paint);
         without it the screen reads them itself in a thread worker once mounted."""
@@ -102,6 +109,7 @@ class DashboardScreen(Screen[None]):
         self.engine = engine
         self.clock = clock
         self.window = window
+        self.keymap = dict(keymap or {})
         self.view = View()
         self.names = [spec.name for spec in engine.specs]
         self.urls = {spec.name: spec.url for spec in engine.specs}
@@ -287,7 +295,7 @@ class DashboardScreen(Screen[None]):
 
     def action_help(self) -> None:
         groups = [
-            ("Dashboard", [action.binding() for action in ACTIONS]),
+            ("Dashboard", [action.binding(self.keymap) for action in ACTIONS]),
             ("Token table", [b for b in TokenTable.BINDINGS if isinstance(b, Binding)]),
             ("Everywhere", [b for b in self.app.BINDINGS if isinstance(b, Binding)]),
         ]
