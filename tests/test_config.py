@@ -329,3 +329,16 @@ def test_report_reads_the_config(sandbox: RunningSandbox, tmp_path: Path) -> Non
 def test_secret_type_never_shows_itself() -> None:
     assert "abc" not in repr(Secret("abc"))
     assert "abc" not in f"{Secret('abc')}"
+
+
+def test_the_readme_example_is_a_valid_configuration(tmp_path: Path) -> None:
+    readme = (Path(__file__).parent.parent / "README.md").read_text(encoding="utf-8")
+    example = readme.split("```toml\n", 1)[1].split("```", 1)[0]
+    ca = tmp_path / "ca.pem"
+    ca.write_text("not checked here")
+    config = load_config(
+        write(tmp_path, example.replace("/etc/ssl/certs/work-ca.pem", str(ca))), {}
+    )
+    assert [i.name for i in config.instances] == ["work", "gitlab.com"]
+    assert config.settings.keys == (("refresh", "f5"),)
+    assert [t.id for t in config.templates] == ["grafana"]
