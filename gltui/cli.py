@@ -292,7 +292,29 @@ def _run_config(args: argparse.Namespace) -> int:
     return run_check(config, datetime.now(UTC), sys.stdout)
 
 
+def _first_run(args: argparse.Namespace) -> int | None:
+    """No instance yet and a person at a terminal: the welcome screen. Returns an exit
+    code when the user is done, ``None`` when an instance was added."""
+    config = _load(args, "gltui")
+    if config is None:
+        return EXIT_USAGE
+    if config.instances or not (sys.stdin.isatty() and sys.stdout.isatty()):
+        return None
+    from gltui.tui.app import utc_now
+    from gltui.tui.screens.welcome import FirstRunApp
+
+    choice = FirstRunApp(config.path, utc_now).run()
+    if choice == "demo":
+        return _run_demo()
+    if choice == "added":
+        return None
+    return EXIT_OK
+
+
 def _run_dashboard(args: argparse.Namespace) -> int:
+    finished = _first_run(args)
+    if finished is not None:
+        return finished
     found = _configured_engine(args, "gltui", "or try the dashboard on sandboxes with `gltui demo`")
     if found is None:
         return EXIT_USAGE

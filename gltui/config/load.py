@@ -176,6 +176,11 @@ def _instance(path: Path, index: int, data: object) -> InstanceConfig:
     )
 
 
+def parse_instance(path: Path, table: Mapping[str, object]) -> InstanceConfig:
+    """Validate one instance table exactly as the file's would be (forms use this)."""
+    return _instance(path, 0, dict(table))
+
+
 def _settings(path: Path, data: object) -> Settings:
     table = _Table(path, "settings", data)
     table.only(_SETTINGS_KEYS)

@@ -1,0 +1,134 @@
+"""Add a GitLab instance: URL, where its token comes from, a connection test, save.
+
+Validation is the config file's own (:func:`gltui.config.load.parse_instance`), the
+test signs in through the same probe as ``gltui config check`` (in a thread worker),
+and saving appends to ``config.toml`` atomically with mode 600.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any, ClassVar
+
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Horizontal, Vertical
+from textual.screen import ModalScreen
+from textual.widgets import Button, Input, Label, RadioButton, RadioSet, Static
+
+from gltui.config.load import parse_instance
+from gltui.config.model import ConfigError, InstanceConfig
+from gltui.config.save import add_instances
+from gltui.config.secrets import instance_spec
+from gltui.domain.display import printable
+from gltui.domain.states import DEFAULT_EXPIRING_WINDOW_DAYS
+from gltui.inventory.probe import Probe, probe_instance
+from gltui.tui.screens.dashboard import Clock
+
+SOURCES = {
+    "source-env": ("token_env", "variable name, e.g. GITLAB_WORK_TOKEN", False),
+    "source-command": ("token_command", "command, e.g. pass show gitlab/work", False),
+    "source-inline": ("token", "paste the token (stored in the config file, mode 600)", True),
+}
+
+
+class AddInstanceScreen(ModalScreen[InstanceConfig | None]):
+    """The form; dismisses with the saved instance, or ``None`` when cancelled."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [Binding("escape", "dismiss(None)", "Cancel")]
+
+    def __init__(self, config_path: Path, clock: Clock) -> None:
+        super().__init__()
+        self.config_path = config_path
+        self.clock = clock
+
+    def compose(self) -> ComposeResult:
+        with Vertical(id="add-instance"):
+            yield Label("Add a GitLab instance", id="add-title")
+            yield Input(placeholder="name, e.g. work", id="name")
+            yield Input(placeholder="URL, e.g. https://gitlab.example.com", id="url")
+            with RadioSet(id="source"):
+                yield RadioButton("Environment variable", id="source-env", value=True)
+                yield RadioButton("Command (password manager)", id="source-command")
+                yield RadioButton("Paste the token", id="source-inline")
+            yield Input(placeholder=SOURCES["source-env"][1], id="source-value")
+            yield Static("", id="add-status", markup=False)
+            with Horizontal(id="add-buttons"):
+                yield Button("Test", id="test")
+                yield Button("Save", id="save", variant="primary")
+                yield Button("Cancel", id="cancel")
+
+    @on(RadioSet.Changed, "#source")
+    def source_changed(self, event: RadioSet.Changed) -> None:
+        _, placeholder, secret = SOURCES[event.pressed.id or "source-env"]
+        field = self.query_one("#source-value", Input)
+        field.placeholder = placeholder
+        field.password = secret
+        field.value = ""
+
+    def table(self) -> dict[str, Any]:
+        """The instance as a config table, from the form's fields."""
+        pressed = self.query_one("#source", RadioSet).pressed_button
+        key = SOURCES[pressed.id if pressed and pressed.id else "source-env"][0]
+        value = self.query_one("#source-value", Input).value.strip()
+        table: dict[str, Any] = {
+            "name": self.query_one("#name", Input).value.strip(),
+            "url": self.query_one("#url", Input).value.strip(),
+        }
+        table[key] = value.split() if key == "token_command" else value
+        return table
+
+    def _validated(self) -> tuple[dict[str, Any], InstanceConfig] | None:
+        table = self.table()
+        try:
+            return table, parse_instance(self.config_path, table)
+        except ConfigError as error:
+            self._say(f"{error.where.split('.')[-1]}: {error.message}")
+            return None
+
+    def _say(self, text: str) -> None:
+        self.query_one("#add-status", Static).update(text)
+
+    @on(Button.Pressed, "#test")
+    def test_pressed(self) -> None:
+        found = self._validated()
+        if found is not None:
+            self._say("Signing in…")
+            self.run_probe(found[1])
+
+    @work(thread=True, exclusive=True, group="probe", exit_on_error=False)
+    def run_probe(self, instance: InstanceConfig) -> None:
+        """Sign in off the event loop; the answer comes back through call_from_thread."""
+        probe = probe_instance(instance_spec(instance), self.clock(), DEFAULT_EXPIRING_WINDOW_DAYS)
+        self.app.call_from_thread(self._show_probe, probe)
+
+    def _show_probe(self, probe: Probe) -> None:
+        if probe.failure is not None:
+            self._say(f"✗ {printable(probe.failure.message)}\n{probe.failure.advice}")
+            return
+        who = probe.identity
+        lines = [f"✓ signed in as {printable(who.username)}, GitLab {who.version}" if who else "✓"]
+        lines += [f"problem: {text}" for text in probe.problems]
+        lines += [f"warning: {text}" for text in probe.warnings]
+        self._say("\n".join(lines))
+
+    @on(Button.Pressed, "#save")
+    def save_pressed(self) -> None:
+        found = self._validated()
+        if found is None:
+            return
+        table, instance = found
+        try:
+            added = add_instances(self.config_path, [table])
+        except (ConfigError, OSError) as error:
+            self._say(f"Could not save: {error}")
+            return
+        if not added:
+            self._say("An instance with this URL is already configured.")
+            return
+        self.dismiss(instance)
+
+    @on(Button.Pressed, "#cancel")
+    def cancel_pressed(self) -> None:
+        self.dismiss(None)
