@@ -59,6 +59,9 @@ class AddInstanceScreen(ModalScreen[InstanceConfig | None]):
                 yield Button("Save", id="save", variant="primary")
                 yield Button("Cancel", id="cancel")
 
+    def on_mount(self) -> None:
+        self.query_one("#name", Input).focus()
+
     @on(RadioSet.Changed, "#source")
     def source_changed(self, event: RadioSet.Changed) -> None:
         _, placeholder, secret = SOURCES[event.pressed.id or "source-env"]

@@ -16,13 +16,13 @@ from gltui.config.model import InstanceConfig
 from gltui.tui.screens.add_instance import AddInstanceScreen
 from gltui.tui.screens.dashboard import Clock
 
-WELCOME = """gltui shows every GitLab access token you own or administer, across instances:
-what is active, what expires within two weeks, what was revoked or has expired.
-
-No instance is configured yet. Add one (gltui needs a token with read_api; api lets it
-revoke and create), or try gltui on two sandbox instances first.
-
-The configuration file: {path}"""
+WELCOME = (
+    "gltui shows every GitLab access token you own or administer, across instances: what is "
+    "active, what expires within two weeks, what was revoked or has expired.\n\n"
+    "No instance is configured yet. Add one (gltui needs a token with read_api; api lets it "
+    "revoke and create), or try gltui on two sandbox instances first.\n\n"
+    "The configuration file: {path}"
+)
 
 
 class WelcomeScreen(Screen[str]):
