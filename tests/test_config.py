@@ -342,3 +342,33 @@ def test_the_readme_example_is_a_valid_configuration(tmp_path: Path) -> None:
     assert [i.name for i in config.instances] == ["work", "gitlab.com"]
     assert config.settings.keys == (("refresh", "f5"),)
     assert [t.id for t in config.templates] == ["grafana"]
+
+
+def test_keyring_source(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import types
+
+    config = load_config(write(tmp_path, W + "token_keyring = ['gitlab', 'work']\n"), {})
+    source = config.instances[0].token
+    assert source.keyring == ("gitlab", "work")
+    monkeypatch.setitem(sys.modules, "keyring", None)  # not installed
+    with pytest.raises(TokenSourceError, match=r"pip install 'gltui\[keyring\]'"):
+        resolve_token(source)
+
+    class KeyringError(Exception):
+        pass
+
+    stored = {("gitlab", "work"): "glpat-from-the-keyring-0"}
+    fake = types.ModuleType("keyring")
+    fake.get_password = lambda service, user: stored.get((service, user))  # type: ignore[attr-defined]
+    errors = types.ModuleType("keyring.errors")
+    errors.KeyringError = KeyringError  # type: ignore[attr-defined]
+    monkeypatch.setitem(sys.modules, "keyring", fake)
+    monkeypatch.setitem(sys.modules, "keyring.errors", errors)
+    assert resolve_token(source).reveal() == "glpat-from-the-keyring-0"
+    with pytest.raises(TokenSourceError, match="no entry gitlab/home"):
+        resolve_token(TokenSource(keyring=("gitlab", "home")))
+
+
+def test_keyring_entry_shape(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError, match=r"must be \[service, username\]"):
+        load_config(write(tmp_path, W + "token_keyring = ['gitlab']\n"), {})

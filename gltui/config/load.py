@@ -33,6 +33,7 @@ _INSTANCE_KEYS = (
     "url",
     "token_env",
     "token_command",
+    "token_keyring",
     "token",
     "ssl_verify",
     "timeout",
@@ -119,10 +120,12 @@ def _url(table: _Table) -> str:
 
 
 def _token_source(table: _Table) -> TokenSource:
-    given = [key for key in ("token_env", "token_command", "token") if key in table.data]
+    sources = ("token_env", "token_command", "token_keyring", "token")
+    given = [key for key in sources if key in table.data]
     if not given:
         raise table.error(
-            "token_env", "say where the token comes from: token_env, token_command or token"
+            "token_env",
+            "say where the token comes from: token_env, token_command, token_keyring or token",
         )
     if len(given) > 1:
         raise table.error(given[1], f"choose one token source, not {' and '.join(given)}")
@@ -135,6 +138,13 @@ def _token_source(table: _Table) -> TokenSource:
                 "token_command", "must name a command, e.g. ['pass', 'show', 'gitlab']"
             )
         return TokenSource(command=command)
+    if given[0] == "token_keyring":
+        entry = table.strings("token_keyring")
+        if len(entry) != 2:
+            raise table.error(
+                "token_keyring", "must be [service, username], e.g. ['gitlab', 'work']"
+            )
+        return TokenSource(keyring=(entry[0], entry[1]))
     return TokenSource(inline=Secret(table.required_string("token")))
 
 

@@ -34,6 +34,8 @@ class TokenSource:
     """A command (no shell) whose first output line is the token, e.g. a password manager."""
     inline: Secret | None = field(default=None, repr=False)
     """The token itself, in the file (allowed; warned about when others can read the file)."""
+    keyring: tuple[str, str] | None = None
+    """(service, username) in the system keyring (needs the optional ``keyring`` extra)."""
 
     def describe(self) -> str:
         """Where the token comes from, for messages (never the token)."""
@@ -41,6 +43,8 @@ class TokenSource:
             return f"environment variable {self.env}"
         if self.command is not None:
             return f"command {self.command[0]!r}"
+        if self.keyring is not None:
+            return f"keyring entry {self.keyring[0]}/{self.keyring[1]}"
         return "the config file (inline)"
 
 

@@ -31,6 +31,8 @@ def resolve_token(
     """The token from the environment, a command's first output line, or the file."""
     if source.inline is not None:
         return source.inline
+    if source.keyring is not None:
+        return _from_keyring(*source.keyring)
     if source.env is not None:
         value = environ.get(source.env, "").strip()
         if not value:
@@ -59,6 +61,24 @@ def resolve_token(
     if not lines or not lines[0].strip():
         raise TokenSourceError(f"token_command {name!r} printed nothing")
     return Secret(lines[0].strip())
+
+
+def _from_keyring(service: str, username: str) -> Secret:
+    """The system keyring, through the optional ``keyring`` package."""
+    try:
+        import keyring  # optional extra: pip install 'gltui[keyring]'
+        from keyring.errors import KeyringError
+    except ImportError:
+        raise TokenSourceError(
+            "token_keyring needs the keyring package: pip install 'gltui[keyring]'"
+        ) from None
+    try:
+        value = keyring.get_password(service, username)
+    except KeyringError as error:
+        raise TokenSourceError(f"the keyring refused: {type(error).__name__}") from None
+    if not value:
+        raise TokenSourceError(f"the keyring has no entry {service}/{username}")
+    return Secret(value.strip())
 
 
 def instance_spec(
