@@ -226,11 +226,6 @@ def _configured_engine(
 ) -> tuple[InventoryEngine, Config] | None:
     """An engine for every configured instance, with the user's cache and history, and the
     configuration; ``None`` after saying on stderr what is wrong or missing."""
-    from gltui.config.secrets import instance_specs
-    from gltui.inventory.cache import History, SnapshotCache
-    from gltui.inventory.engine import InventoryEngine
-    from gltui.paths import cache_dir, data_dir
-
     config = _load(args, command)
     if config is None:
         return None
@@ -241,9 +236,18 @@ def _configured_engine(
             file=sys.stderr,
         )
         return None
+    return _engine_for(config), config
+
+
+def _engine_for(config: Config) -> InventoryEngine:
+    """An engine over the configured instances, with the user's cache and history."""
+    from gltui.config.secrets import instance_specs
+    from gltui.inventory.cache import History, SnapshotCache
+    from gltui.inventory.engine import InventoryEngine
+    from gltui.paths import cache_dir, data_dir
+
     specs = instance_specs(config)
-    engine = InventoryEngine(specs, cache=SnapshotCache(cache_dir()), history=History(data_dir()))
-    return engine, config
+    return InventoryEngine(specs, cache=SnapshotCache(cache_dir()), history=History(data_dir()))
 
 
 def _run_import(args: argparse.Namespace) -> int:
@@ -329,8 +333,17 @@ def _run_dashboard(args: argparse.Namespace) -> int:
             preload=True,
             theme=settings.theme,
             keymap=dict(settings.keys),
+            config_path=config.path,
+            reconfigure=lambda: _reload_engine(args),
         ).run()
     _leave(EXIT_OK)
+
+
+def _reload_engine(args: argparse.Namespace) -> InventoryEngine:
+    """A new engine after the instances screen edited the file (raises on a bad file)."""
+    from gltui.config.load import load_config
+
+    return _engine_for(load_config(config_path(args.config, os.environ), os.environ))
 
 
 def _run_report(args: argparse.Namespace) -> int:

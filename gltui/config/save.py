@@ -53,3 +53,47 @@ def add_instances(path: Path, tables: list[dict[str, Any]]) -> list[str]:
     if added:
         write_private(path, tomli_w.dumps(data).encode())
     return added
+
+
+TOKEN_KEYS = ("token_env", "token_command", "token_keyring", "token")
+
+
+def instance_tables(path: Path) -> list[dict[str, Any]]:
+    """The ``[[instances]]`` tables as written (for editing forms)."""
+    instances = _read(path).get("instances", [])
+    return [dict(table) for table in instances if isinstance(table, dict)]
+
+
+def _rewrite(path: Path, change: Any) -> None:
+    data = _read(path)
+    instances = data.get("instances", [])
+    if not isinstance(instances, list):
+        raise ConfigError(path, "instances", "must be an array of tables: [[instances]]")
+    data["instances"] = change(instances)
+    write_private(path, tomli_w.dumps(data).encode())
+
+
+def replace_instance(path: Path, name: str, table: dict[str, Any]) -> None:
+    """Update the instance called ``name``: the form's fields win, every other key of
+    the user's (kinds, groups, timeout...) stays; a new token source replaces the old."""
+
+    def change(instances: list[Any]) -> list[Any]:
+        updated = []
+        for existing in instances:
+            if isinstance(existing, dict) and existing.get("name") == name:
+                kept = {k: v for k, v in existing.items() if k not in TOKEN_KEYS}
+                existing = {**kept, **table}
+            updated.append(existing)
+        return updated
+
+    _rewrite(path, change)
+
+
+def remove_instance(path: Path, name: str) -> None:
+    """Drop the instance called ``name`` (its snapshot and history stay until removed)."""
+    _rewrite(
+        path,
+        lambda instances: [
+            i for i in instances if not (isinstance(i, dict) and i.get("name") == name)
+        ],
+    )

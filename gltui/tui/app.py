@@ -7,7 +7,7 @@ window) so tests, the demo and screenshots can run it over any data.
 from __future__ import annotations
 
 import gc
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, ClassVar
@@ -48,6 +48,8 @@ class GltuiApp(App[None]):
         preload: bool = False,
         theme: str | None = None,
         keymap: Mapping[str, str] | None = None,
+        config_path: Path | None = None,
+        reconfigure: Callable[[], InventoryEngine] | None = None,
     ) -> None:
         """``preload`` reads the snapshots now, before Textual starts.
 
@@ -62,6 +64,10 @@ class GltuiApp(App[None]):
         preloaded = engine.cached() if preload else None
         self.dashboard = DashboardScreen(engine, clock, window, preloaded, keymap)
         self._wanted_theme = theme
+        self.config_path = config_path
+        """The file the instances screen edits (``None``: the demo, nothing to edit)."""
+        self.reconfigure = reconfigure
+        """Builds a new engine from the edited file."""
         self._keymap = dict(keymap or {})
         if preload:
             # Everything alive now (modules, the cached tokens and their rows) lives as

@@ -19,7 +19,7 @@ from textual.widgets import Button, Input, Label, RadioButton, RadioSet, Static
 
 from gltui.config.load import parse_instance
 from gltui.config.model import ConfigError, InstanceConfig
-from gltui.config.save import add_instances
+from gltui.config.save import add_instances, replace_instance
 from gltui.config.secrets import instance_spec
 from gltui.domain.display import printable
 from gltui.domain.states import DEFAULT_EXPIRING_WINDOW_DAYS
@@ -38,14 +38,19 @@ class AddInstanceScreen(ModalScreen[InstanceConfig | None]):
 
     BINDINGS: ClassVar[list[BindingType]] = [Binding("escape", "dismiss(None)", "Cancel")]
 
-    def __init__(self, config_path: Path, clock: Clock) -> None:
+    def __init__(
+        self, config_path: Path, clock: Clock, existing: dict[str, Any] | None = None
+    ) -> None:
+        """``existing``: the instance's table when editing; its other keys are kept."""
         super().__init__()
         self.config_path = config_path
         self.clock = clock
+        self.existing = existing
 
     def compose(self) -> ComposeResult:
         with Vertical(id="add-instance"):
-            yield Label("Add a GitLab instance", id="add-title")
+            title = "Edit the instance" if self.existing else "Add a GitLab instance"
+            yield Label(title, id="add-title")
             yield Input(placeholder="name, e.g. work", id="name")
             yield Input(placeholder="URL, e.g. https://gitlab.example.com", id="url")
             with RadioSet(id="source"):
@@ -61,6 +66,19 @@ class AddInstanceScreen(ModalScreen[InstanceConfig | None]):
 
     def on_mount(self) -> None:
         self.query_one("#name", Input).focus()
+        if self.existing is None:
+            return
+        self.query_one("#name", Input).value = str(self.existing.get("name", ""))
+        self.query_one("#url", Input).value = str(self.existing.get("url", ""))
+        for button_id, (key, _, _) in SOURCES.items():
+            if key in self.existing:
+                self.query_one(f"#{button_id}", RadioButton).value = True
+                value = self.existing[key]
+                text = " ".join(value) if isinstance(value, list) else str(value)
+                self.call_after_refresh(self._set_source_value, text)
+
+    def _set_source_value(self, text: str) -> None:
+        self.query_one("#source-value", Input).value = text
 
     @on(RadioSet.Changed, "#source")
     def source_changed(self, event: RadioSet.Changed) -> None:
@@ -123,12 +141,13 @@ class AddInstanceScreen(ModalScreen[InstanceConfig | None]):
             return
         table, instance = found
         try:
-            added = add_instances(self.config_path, [table])
+            if self.existing is not None:
+                replace_instance(self.config_path, str(self.existing.get("name")), table)
+            elif not add_instances(self.config_path, [table]):
+                self._say("An instance with this URL is already configured.")
+                return
         except (ConfigError, OSError) as error:
             self._say(f"Could not save: {error}")
-            return
-        if not added:
-            self._say("An instance with this URL is already configured.")
             return
         self.dismiss(instance)
 

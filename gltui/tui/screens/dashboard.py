@@ -85,6 +85,7 @@ ACTIONS: tuple[DashboardAction, ...] = (
     ),
     DashboardAction("t", "next_kind", "Kind", "Show one token kind, then the next, then all", True),
     DashboardAction("r", "refresh", "Refresh", "Refresh every instance now", True),
+    DashboardAction("e", "instances", "Instances", "Add, edit, test or remove instances"),
     DashboardAction("question_mark", "help", "Help", "Every key, with what it does", True),
 )
 """The one table that the bindings, the footer, the help screen and the palette all use."""
@@ -118,6 +119,7 @@ class DashboardScreen(Screen[None]):
         self.pending: set[str] = set()
         self._rows: dict[str, list[TokenRow]] = {}
         self.refreshing = False
+        self._refresh_again = False
         self._preloaded = preloaded is not None
         for instance in preloaded.instances if preloaded else ():
             self._store(instance, self._build(instance))
@@ -218,6 +220,9 @@ class DashboardScreen(Screen[None]):
         self.refreshing = False
         self.pending.clear()
         self._render_instances()
+        if self._refresh_again:  # the instances changed while this refresh ran
+            self._refresh_again = False
+            self.action_refresh()
         if message.error is not None:
             self.notify(
                 f"gltui hit an internal error ({message.error}); press r to retry.",
@@ -292,6 +297,48 @@ class DashboardScreen(Screen[None]):
         self.progress.clear()
         self._render_instances()
         self.refresh_all()
+
+    def action_instances(self) -> None:
+        from gltui.tui.screens.instances import InstancesScreen
+
+        path = getattr(self.app, "config_path", None)
+        if path is None:
+            self.notify("The demo has no configuration file to edit.", timeout=3)
+            return
+
+        def closed(changed: bool | None) -> None:
+            if changed:
+                self.app.call_later(self._reconfigure)
+
+        self.app.push_screen(InstancesScreen(path, self.clock), closed)
+
+    def _reconfigure(self) -> None:
+        rebuild = getattr(self.app, "reconfigure", None)
+        if rebuild is None:
+            return
+        try:
+            engine = rebuild()
+        except Exception as error:  # a broken file must not take the dashboard down
+            self.notify(
+                f"The configuration could not be reloaded: {error}", severity="error", markup=False
+            )
+            return
+        self.replace_engine(engine)
+
+    def replace_engine(self, engine: InventoryEngine) -> None:
+        """Switch to a new set of instances (after the instances screen changed them)."""
+        self.engine = engine
+        self.names = [spec.name for spec in engine.specs]
+        self.urls = {spec.name: spec.url for spec in engine.specs}
+        for table in (self.instances, self._rows, self.progress):
+            for name in [name for name in table if name not in self.names]:
+                del table[name]
+        self._set_view(replace(self.view, instance=None))
+        self._render_all()
+        if self.refreshing:
+            self._refresh_again = True
+        else:
+            self.action_refresh()
 
     def action_help(self) -> None:
         groups = [

@@ -1,0 +1,160 @@
+"""``e`` on the dashboard: the configured instances, to add, edit, test or remove.
+
+Every change is written to ``config.toml`` at once (atomically, mode 600); the
+screen dismisses with ``True`` when something changed so the dashboard reloads.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any, ClassVar
+
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Vertical
+from textual.screen import ModalScreen
+from textual.widgets import OptionList, Static
+from textual.widgets.option_list import Option
+
+from gltui.config.load import parse_instance
+from gltui.config.model import ConfigError, InstanceConfig
+from gltui.config.save import instance_tables, remove_instance
+from gltui.config.secrets import instance_spec
+from gltui.domain.display import printable
+from gltui.domain.states import DEFAULT_EXPIRING_WINDOW_DAYS
+from gltui.inventory.probe import Probe, probe_instance
+from gltui.tui.screens.add_instance import AddInstanceScreen
+from gltui.tui.screens.dashboard import Clock
+
+HINT = "a add · e/enter edit · t test · d remove (d again to confirm) · esc back"
+
+
+class InstancesScreen(ModalScreen[bool]):
+    """The instances in the configuration file."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("a", "add", "Add"),
+        Binding("e", "edit", "Edit"),
+        Binding("t", "test", "Test"),
+        Binding("d", "remove", "Remove"),
+        Binding("escape,q", "close", "Back"),
+    ]
+
+    def __init__(self, config_path: Path, clock: Clock) -> None:
+        super().__init__()
+        self.config_path = config_path
+        self.clock = clock
+        self.changed = False
+        self.tables: list[dict[str, Any]] = []
+        self._armed: str | None = None
+
+    def compose(self) -> ComposeResult:
+        with Vertical(id="instances-box"):
+            yield Static(f"Instances in {self.config_path}", id="instances-title", markup=False)
+            yield OptionList(id="instance-list")
+            yield Static("", id="instances-status", markup=False)
+            yield Static(HINT, id="instances-hint", markup=False)
+
+    def on_mount(self) -> None:
+        self.reload()
+
+    def reload(self) -> None:
+        """Re-read the file and list it."""
+        try:
+            self.tables = instance_tables(self.config_path)
+        except ConfigError as error:
+            self._say(str(error))
+            self.tables = []
+        options = self.query_one(OptionList)
+        options.clear_options()
+        options.add_options(
+            [
+                Option(
+                    f"{printable(str(t.get('name')))}  {printable(str(t.get('url')))}", id=str(i)
+                )
+                for i, t in enumerate(self.tables)
+            ]
+        )
+        if self.tables:
+            options.highlighted = 0
+        options.focus()
+
+    def _say(self, text: str) -> None:
+        self.query_one("#instances-status", Static).update(text)
+
+    def _selected(self) -> dict[str, Any] | None:
+        index = self.query_one(OptionList).highlighted
+        return self.tables[index] if index is not None and index < len(self.tables) else None
+
+    def _after_form(self, instance: InstanceConfig | None) -> None:
+        if instance is not None:
+            self.changed = True
+            self._say(f"Saved {instance.name}.")
+            self.reload()
+
+    def action_add(self) -> None:
+        self.app.push_screen(AddInstanceScreen(self.config_path, self.clock), self._after_form)
+
+    def action_edit(self) -> None:
+        table = self._selected()
+        if table is not None:
+            form = AddInstanceScreen(self.config_path, self.clock, existing=table)
+            self.app.push_screen(form, self._after_form)
+
+    @on(OptionList.OptionSelected)
+    def option_chosen(self) -> None:
+        """``enter`` (or a click) on an instance edits it."""
+        self.action_edit()
+
+    def action_remove(self) -> None:
+        table = self._selected()
+        if table is None:
+            return
+        name = str(table.get("name"))
+        if self._armed != name:
+            self._armed = name
+            self._say(f"Remove {name!r} from the configuration? Press d again to confirm.")
+            return
+        self._armed = None
+        try:
+            remove_instance(self.config_path, name)
+        except (ConfigError, OSError) as error:
+            self._say(f"Could not remove it: {error}")
+            return
+        self.changed = True
+        self._say(f"Removed {name}.")
+        self.reload()
+
+    def action_test(self) -> None:
+        table = self._selected()
+        if table is None:
+            return
+        try:
+            instance = parse_instance(self.config_path, table)
+        except ConfigError as error:
+            self._say(str(error))
+            return
+        self._say(f"Signing in to {instance.name}…")
+        self.run_probe(instance)
+
+    @work(thread=True, exclusive=True, group="probe", exit_on_error=False)
+    def run_probe(self, instance: InstanceConfig) -> None:
+        """Sign in off the event loop."""
+        probe = probe_instance(instance_spec(instance), self.clock(), DEFAULT_EXPIRING_WINDOW_DAYS)
+        self.app.call_from_thread(self._show, probe)
+
+    def _show(self, probe: Probe) -> None:
+        name = printable(probe.spec.name)
+        if probe.failure is not None:
+            self._say(f"✗ {name}: {printable(probe.failure.message)} — {probe.failure.advice}")
+        elif probe.identity is not None:
+            who = probe.identity
+            notes = "; ".join((*probe.problems, *probe.warnings))
+            self._say(
+                f"✓ {name}: {printable(who.username)}, GitLab {who.version}"
+                + (f" — {notes}" if notes else "")
+            )
+
+    def action_close(self) -> None:
+        self.dismiss(self.changed)
