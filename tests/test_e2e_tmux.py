@@ -44,16 +44,21 @@ def wait_for(predicate: str | re.Pattern[str], timeout: float = 30) -> str:
     raise AssertionError(f"never saw {predicate!r} on screen:\n{text}")
 
 
-@pytest.fixture
-def terminal() -> Iterator[None]:
-    env = dict(os.environ, TERM="xterm-256color")
-    command = f"{sys.executable} -m gltui demo; echo GLTUI-EXIT=$?; sleep 30"
+def start(arguments: str, env: dict[str, str], height: int = 36) -> None:
+    """Run ``gltui ARGUMENTS`` in a detached 120-column tmux session (exit code left on screen)."""
+    command = f"{sys.executable} -m gltui {arguments}; echo GLTUI-EXIT=$?; sleep 30"
+    size = ["-x", "120", "-y", str(height)]
     subprocess.run(
-        ["tmux", "-L", SOCKET, "new-session", "-d", "-s", "e2e", "-x", "120", "-y", "36", command],
+        ["tmux", "-L", SOCKET, "new-session", "-d", "-s", "e2e", *size, command],
         check=True,
-        env=env,
+        env=dict(env, TERM="xterm-256color"),
         timeout=10,
     )
+
+
+@pytest.fixture
+def terminal() -> Iterator[None]:
+    start("demo", dict(os.environ))
     try:
         yield
     finally:
@@ -102,19 +107,12 @@ def test_q_quits_at_once_while_an_instance_hangs(
     slow = make_sandbox(latency_ms=20_000)  # every answer takes 20 s
     env = dict(
         os.environ,
-        TERM="xterm-256color",
         GITLAB_URL=slow.url,
         GITLAB_TOKEN=slow.credentials.admin,
         GLTUI_CACHE_DIR=str(tmp_path / "cache"),
         GLTUI_DATA_DIR=str(tmp_path / "data"),
     )
-    command = f"{sys.executable} -m gltui; echo GLTUI-EXIT=$?; sleep 30"
-    subprocess.run(
-        ["tmux", "-L", SOCKET, "new-session", "-d", "-s", "e2e", "-x", "120", "-y", "30", command],
-        check=True,
-        env=env,
-        timeout=10,
-    )
+    start("", env, height=30)
     try:
         wait_for("loading")
         started = time.monotonic()
