@@ -49,8 +49,7 @@ def instance_line(
             line.append(" (admin)")
     if loading:
         line.append("  loading ", style="italic")
-        if progress is not None:
-            line.append(progress_bar(progress))
+        line.append(progress_bar(progress) if progress is not None else "signing in…")
         if known is not None and known.from_cache:
             line.append(f"  showing cache from {age(known.fetched_at, now)} ago", style="dim")
         return line
