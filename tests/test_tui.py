@@ -7,6 +7,7 @@ from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
 
+import pytest
 from textual.pilot import Pilot
 
 from gltui.domain.failures import FailureKind
@@ -349,3 +350,14 @@ async def test_unknown_theme_is_a_notice_not_a_crash(sandbox: RunningSandbox) ->
     async with app.run_test(size=(120, 36)) as pilot:
         await settle(app, pilot)
         assert any("Unknown theme 'no-such-theme'" in n.message for n in app._notifications)
+
+
+async def test_no_color_is_honoured(
+    sandbox: RunningSandbox, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("NO_COLOR", "1")
+    app = make_app(engine_for(sandbox))
+    assert app.no_color  # Textual renders in monochrome
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(app, pilot)
+        assert table(app).rows
