@@ -18,10 +18,12 @@ from types import FrameType
 from typing import TYPE_CHECKING, NoReturn
 
 from gltui import __version__
+from gltui.domain.tokens import TokenKind
 
 if TYPE_CHECKING:
     from gltui.config.model import Config
     from gltui.inventory.engine import InventoryEngine
+    from gltui.report.filters import ReportFilter
 
 EXIT_OK = 0
 EXIT_ERROR = 1
@@ -49,6 +51,13 @@ def _non_negative(kind: type[int] | type[float]) -> argparse._ActionType:
         return value
 
     return convert
+
+
+def _days(text: str) -> int:
+    value = text.strip().removesuffix("d")
+    if not value.isdigit():
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number of days, e.g. 14d")
+    return int(value)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -92,10 +101,35 @@ def build_parser() -> argparse.ArgumentParser:
         description=(
             "Refresh every instance and print its tokens. Instances come from GITLAB_URL and "
             "GITLAB_TOKEN (a configuration file arrives soon), or --demo for the sandboxes. "
-            "Exit code 1 when an instance could not be refreshed."
+            "Exit codes: 0 nothing to report, 1 an instance failed, 2 bad usage, 3 a token "
+            "matched --fail-on."
         ),
     )
-    report.add_argument("--format", choices=("table", "json"), default="table")
+    report.add_argument(
+        "--format", choices=("table", "json", "markdown", "csv", "openmetrics"), default="table"
+    )
+    report.add_argument(
+        "--state",
+        action="append",
+        choices=("active", "expiring", "revoked", "expired"),
+        help="only tokens in this state (repeatable; active includes expiring)",
+    )
+    report.add_argument(
+        "--expiring-within",
+        type=_days,
+        metavar="DAYS",
+        help="only working tokens expiring within this many days (e.g. 14 or 14d)",
+    )
+    report.add_argument("--instance", action="append", metavar="NAME", help="repeatable")
+    report.add_argument(
+        "--kind", action="append", choices=[kind.value for kind in TokenKind], help="repeatable"
+    )
+    report.add_argument(
+        "--fail-on",
+        action="append",
+        choices=("expiring", "expired", "risk"),
+        help="exit 3 when a token is expiring, expired, or active with write/admin scopes",
+    )
     report.add_argument(
         "--offline", action="store_true", help="print the last snapshots; no network call"
     )
@@ -346,6 +380,18 @@ def _reload_engine(args: argparse.Namespace) -> InventoryEngine:
     return _engine_for(load_config(config_path(args.config, os.environ), os.environ))
 
 
+def _selection(args: argparse.Namespace) -> ReportFilter:
+    from gltui.domain.states import TokenState
+    from gltui.report.filters import ReportFilter
+
+    return ReportFilter(
+        states=frozenset(TokenState(state) for state in args.state or ()),
+        expiring_within=args.expiring_within,
+        instances=frozenset(args.instance or ()),
+        kinds=frozenset(TokenKind(kind) for kind in args.kind or ()),
+    )
+
+
 def _run_report(args: argparse.Namespace) -> int:
     from datetime import UTC, datetime
 
@@ -361,6 +407,8 @@ def _run_report(args: argparse.Namespace) -> int:
             return run_report(
                 engine,
                 now=now,
+                selection=_selection(args),
+                fail_on=tuple(args.fail_on or ()),
                 output_format=args.format,
                 offline=False,
                 out=sys.stdout,
@@ -374,6 +422,8 @@ def _run_report(args: argparse.Namespace) -> int:
         engine,
         now=now,
         window=config.settings.expiring_window_days,
+        selection=_selection(args),
+        fail_on=tuple(args.fail_on or ()),
         output_format=args.format,
         offline=args.offline,
         out=sys.stdout,

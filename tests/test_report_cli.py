@@ -8,7 +8,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from gltui.sandbox.server import RunningSandbox
+from gltui.sandbox.server import RunningSandbox, SandboxOptions
 
 
 def report(
@@ -108,3 +108,34 @@ def test_demo_report(tmp_path: Path) -> None:
     names = [i["name"] for i in json.loads(done.stdout)["instances"]]
     assert names == ["gitlab.com (sandbox)", "self-managed (sandbox)"]
     assert not any((tmp_path / "cache").glob("*"))  # the demo writes nothing of the user's
+
+
+def test_formats_filters_and_fail_on(tmp_path: Path) -> None:
+    # the real clock on both sides: the report classifies with today's date
+    with RunningSandbox(SandboxOptions()) as sandbox:
+        run_formats_filters_and_fail_on(sandbox, tmp_path)
+
+
+def run_formats_filters_and_fail_on(sandbox: RunningSandbox, tmp_path: Path) -> None:
+    env = environment(tmp_path, GITLAB_URL=sandbox.url, GITLAB_TOKEN=sandbox.credentials.maintainer)
+    done = report("--format", "csv", "--state", "revoked", env=env)
+    assert done.returncode == 0, done.stderr
+    lines = done.stdout.splitlines()
+    assert lines[0].startswith("instance,kind,id,name,state")
+    assert len(lines) > 1
+    assert all(",revoked," in line for line in lines[1:])
+    done = report(
+        "--format", "openmetrics", "--expiring-within", "14d", "--fail-on", "expiring", env=env
+    )
+    assert done.returncode == 3  # something is expiring: cron can alert on it
+    assert done.stdout.rstrip().endswith("# EOF")
+    assert 'name="expires in 14 days"' in done.stdout
+    assert 'name="expires in 15 days"' not in done.stdout
+    done = report("--format", "markdown", "--kind", "deploy", "--fail-on", "expired", env=env)
+    assert done.returncode == 3
+    assert "| deploy |" in done.stdout
+    done = report("--kind", "group", "--state", "active", "--fail-on", "expired", env=env)
+    assert done.returncode == 0  # nothing expired among active group tokens
+    bad = report("--expiring-within", "soon", env=env)
+    assert bad.returncode == 2
+    assert "not a number of days" in bad.stderr

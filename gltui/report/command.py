@@ -13,10 +13,27 @@ from typing import TextIO
 from gltui.domain.states import DEFAULT_EXPIRING_WINDOW_DAYS
 from gltui.inventory.engine import InventoryEngine
 from gltui.inventory.model import Progress
-from gltui.report.render import render_json, render_table
+from gltui.report.filters import ReportFilter, tripped
+from gltui.report.render import (
+    render_csv,
+    render_json,
+    render_markdown,
+    render_openmetrics,
+    render_table,
+)
 
 EXIT_OK = 0
 EXIT_FAILED = 1
+EXIT_MATCHED = 3
+"""Something matched ``--fail-on`` (2 is taken by usage errors)."""
+
+RENDERERS = {
+    "table": render_table,
+    "json": render_json,
+    "markdown": render_markdown,
+    "csv": render_csv,
+    "openmetrics": render_openmetrics,
+}
 
 
 class _ProgressLine:
@@ -51,10 +68,13 @@ def run_report(
     output_format: str,
     offline: bool,
     window: int = DEFAULT_EXPIRING_WINDOW_DAYS,
+    selection: ReportFilter | None = None,
+    fail_on: tuple[str, ...] = (),
     out: TextIO,
     err: TextIO,
 ) -> int:
-    """Print the report; exit 1 when an instance could not be refreshed."""
+    """Print the report. Exit 1 when an instance could not be refreshed (the report is
+    incomplete, so this wins), 3 when a token trips ``fail_on``, else 0."""
     if offline:
         inventory = engine.cached()
     else:
@@ -64,13 +84,14 @@ def run_report(
         finally:
             if progress is not None:
                 progress.close()
-    if output_format == "json":
-        text = render_json(inventory, now, window)
-    else:
-        text = render_table(inventory, now, window)
+    if selection is not None:
+        inventory = selection.apply(inventory, now, window)
+    text = RENDERERS[output_format](inventory, now, window)
     out.write(text if text.endswith("\n") else text + "\n")
     missing = {spec.name for spec in engine.specs} - {i.name for i in inventory.instances}
     if offline and missing:
         err.write(f"gltui report: no snapshot yet for {', '.join(sorted(missing))}\n")
     failed = any(not instance.ok for instance in inventory.instances)
-    return EXIT_FAILED if failed or (offline and missing) else EXIT_OK
+    if failed or (offline and missing):
+        return EXIT_FAILED
+    return EXIT_MATCHED if tripped(fail_on, inventory.tokens(), now, window) else EXIT_OK

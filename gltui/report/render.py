@@ -17,6 +17,7 @@ from gltui.domain.states import (
     classify,
     count_states,
     days_until_expiry,
+    expiry_instant,
 )
 from gltui.domain.tokens import Token
 from gltui.inventory.model import InstanceInventory, Inventory
@@ -141,3 +142,143 @@ def summary_lines(
         f"Revoked {totals.revoked} | Expired {totals.expired}"
     )
     return lines
+
+
+_CSV_FIELDS = (
+    "instance",
+    "kind",
+    "id",
+    "name",
+    "state",
+    "expires_at",
+    "days_left",
+    "scopes",
+    "risk",
+    "owner",
+    "last_used_at",
+    "created_at",
+)
+
+
+def render_csv(
+    inventory: Inventory, now: datetime, window: int = DEFAULT_EXPIRING_WINDOW_DAYS
+) -> str:
+    """One row per token, with a header; scopes space-separated."""
+    import csv
+    import io
+
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow(_CSV_FIELDS)
+    for token in inventory.tokens():
+        left = days_until_expiry(token, now.date())
+        writer.writerow(
+            [
+                token.instance,
+                token.kind.value,
+                token.id,
+                token.name,
+                classify(token, now, window).value,
+                "" if token.expires_at is None else token.expires_at.isoformat(),
+                "" if left is None else left,
+                " ".join(token.scopes),
+                highest_risk(token.scopes).label,
+                owner_label(token),
+                "" if token.last_used_at is None else token.last_used_at.isoformat(),
+                "" if token.created_at is None else token.created_at.isoformat(),
+            ]
+        )
+    return buffer.getvalue()
+
+
+def _md(text: str) -> str:
+    """A Markdown table cell: pipes escaped, control characters visible, no line breaks."""
+    return printable(text).replace("\\", "\\\\").replace("|", "\\|")
+
+
+def render_markdown(
+    inventory: Inventory, now: datetime, window: int = DEFAULT_EXPIRING_WINDOW_DAYS
+) -> str:
+    """A table to paste into an issue or a chat, soonest expiry first, then the cards."""
+    today = now.date()
+    totals = count_states(inventory.tokens(), now, window)
+    lines = [
+        f"**Active {totals.active} · Expiring in {window} days {totals.expiring} · "
+        f"Revoked {totals.revoked} · Expired {totals.expired}** ({now:%Y-%m-%d %H:%M} UTC)",
+        "",
+        "| Instance | Kind | Name | State | Expires | Owner | Scopes |",
+        "|---|---|---|---|---|---|---|",
+    ]
+    ordered = sorted(
+        inventory.tokens(),
+        key=lambda t: (
+            days_until_expiry(t, today) is None,
+            days_until_expiry(t, today) or 0,
+            t.name,
+        ),
+    )
+    for token in ordered:
+        left = days_until_expiry(token, today)
+        expires = "never" if token.expires_at is None else str(token.expires_at)[:10]
+        if left is not None:
+            expires += f" ({left} d)"
+        lines.append(
+            f"| {_md(token.instance)} | {token.kind.value} | {_md(token.name)} | "
+            f"{classify(token, now, window).value} | {expires} | {_md(owner_label(token))} | "
+            f"{_md(', '.join(token.scopes))} |"
+        )
+    for instance in inventory.instances:
+        if instance.failure is not None:
+            lines.append("")
+            lines.append(f"> **{_md(instance.name)} failed:** {_md(instance.failure.message)}")
+    return "\n".join(lines) + "\n"
+
+
+def _label(value: str) -> str:
+    """An OpenMetrics label value: backslash, quote and newline escaped."""
+    return value.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n")
+
+
+def render_openmetrics(
+    inventory: Inventory, now: datetime, window: int = DEFAULT_EXPIRING_WINDOW_DAYS
+) -> str:
+    """For node-exporter's textfile collector: expiry time and days left per working token,
+    and token counts per instance and state."""
+    expiry = [
+        "# HELP gltui_token_expiry_timestamp_seconds When the token stops working (Unix time).",
+        "# TYPE gltui_token_expiry_timestamp_seconds gauge",
+        "# UNIT gltui_token_expiry_timestamp_seconds seconds",
+    ]
+    days = [
+        "# HELP gltui_token_days_left Whole days until the token expires (0: expires today).",
+        "# TYPE gltui_token_days_left gauge",
+    ]
+    counts = [
+        "# HELP gltui_tokens Tokens per instance and state (active includes expiring).",
+        "# TYPE gltui_tokens gauge",
+    ]
+    for token in inventory.tokens():
+        instant = expiry_instant(token.expires_at)
+        state = classify(token, now, window)
+        if instant is None or not state.is_active:
+            continue
+        labels = (
+            f'instance="{_label(token.instance)}",kind="{token.kind.value}",'
+            f'id="{token.id}",name="{_label(token.name)}",owner="{_label(owner_label(token))}"'
+        )
+        expiry.append(
+            f"gltui_token_expiry_timestamp_seconds{{{labels}}} {int(instant.timestamp())}"
+        )
+        days.append(f"gltui_token_days_left{{{labels}}} {days_until_expiry(token, now.date())}")
+    for instance in inventory.instances:
+        cards = count_states(instance.tokens, now, window)
+        for state_name, value in (
+            ("active", cards.active),
+            ("expiring", cards.expiring),
+            ("revoked", cards.revoked),
+            ("expired", cards.expired),
+        ):
+            counts.append(
+                f'gltui_tokens{{instance="{_label(instance.name)}",state="{state_name}"}} {value}'
+            )
+    return "\n".join([*expiry, *days, *counts, "# EOF"]) + "\n"

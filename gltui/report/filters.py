@@ -1,0 +1,71 @@
+"""``gltui report`` filters and the ``--fail-on`` conditions cron and CI act on."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, replace
+from datetime import datetime
+
+from gltui.domain.scopes import ScopeRisk, highest_risk
+from gltui.domain.states import TokenState, classify, days_until_expiry
+from gltui.domain.tokens import Token, TokenKind
+from gltui.inventory.model import Inventory
+
+FAIL_CONDITIONS = ("expiring", "expired", "risk")
+
+
+@dataclass(frozen=True)
+class ReportFilter:
+    """Which tokens a report shows; empty sets mean "all"."""
+
+    states: frozenset[TokenState] = frozenset()
+    expiring_within: int | None = None
+    """Only working tokens that expire within this many days."""
+    instances: frozenset[str] = frozenset()
+    kinds: frozenset[TokenKind] = frozenset()
+
+    def admits(self, token: Token, now: datetime, window: int) -> bool:
+        """Whether ``token`` is in the report."""
+        if self.instances and token.instance not in self.instances:
+            return False
+        if self.kinds and token.kind not in self.kinds:
+            return False
+        state = classify(token, now, window)
+        if self.states:
+            wanted = self.states
+            if TokenState.ACTIVE in wanted and state is TokenState.EXPIRING:
+                pass  # GitLab's active card includes expiring tokens
+            elif state not in wanted:
+                return False
+        if self.expiring_within is not None:
+            left = days_until_expiry(token, now.date())
+            if not state.is_active or left is None or left > self.expiring_within:
+                return False
+        return True
+
+    def apply(self, inventory: Inventory, now: datetime, window: int) -> Inventory:
+        """The same inventory with only the admitted tokens."""
+        return Inventory(
+            tuple(
+                replace(i, tokens=tuple(t for t in i.tokens if self.admits(t, now, window)))
+                for i in inventory.instances
+            )
+        )
+
+
+def matches(condition: str, token: Token, now: datetime, window: int) -> bool:
+    """Whether a token trips ``--fail-on condition``."""
+    state = classify(token, now, window)
+    if condition == "expiring":
+        return state is TokenState.EXPIRING
+    if condition == "expired":
+        return state is TokenState.EXPIRED
+    if condition == "risk":
+        return state.is_active and highest_risk(token.scopes) >= ScopeRisk.WRITE
+    raise ValueError(f"unknown condition {condition!r}")
+
+
+def tripped(conditions: Iterable[str], tokens: Iterable[Token], now: datetime, window: int) -> bool:
+    """Whether any token trips any of the conditions."""
+    wanted = tuple(conditions)
+    return any(matches(c, t, now, window) for t in tokens for c in wanted)
