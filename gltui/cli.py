@@ -125,6 +125,12 @@ def build_parser() -> argparse.ArgumentParser:
         "--kind", action="append", choices=[kind.value for kind in TokenKind], help="repeatable"
     )
     report.add_argument(
+        "--flag",
+        action="append",
+        choices=("broad-scope", "never-used", "stale", "long-lived", "drift"),
+        help="only tokens with this audit flag (repeatable)",
+    )
+    report.add_argument(
         "--fail-on",
         action="append",
         choices=("expiring", "expired", "risk"),
@@ -380,7 +386,8 @@ def _reload_engine(args: argparse.Namespace) -> InventoryEngine:
     return _engine_for(load_config(config_path(args.config, os.environ), os.environ))
 
 
-def _selection(args: argparse.Namespace) -> ReportFilter:
+def _selection(args: argparse.Namespace, stale_after_days: int = 90) -> ReportFilter:
+    from gltui.domain.audit import Flag
     from gltui.domain.states import TokenState
     from gltui.report.filters import ReportFilter
 
@@ -389,6 +396,8 @@ def _selection(args: argparse.Namespace) -> ReportFilter:
         expiring_within=args.expiring_within,
         instances=frozenset(args.instance or ()),
         kinds=frozenset(TokenKind(kind) for kind in args.kind or ()),
+        flags=frozenset(Flag(flag) for flag in args.flag or ()),
+        stale_after_days=stale_after_days,
     )
 
 
@@ -422,8 +431,9 @@ def _run_report(args: argparse.Namespace) -> int:
         engine,
         now=now,
         window=config.settings.expiring_window_days,
-        selection=_selection(args),
+        selection=_selection(args, config.settings.stale_after_days),
         fail_on=tuple(args.fail_on or ()),
+        stale_after_days=config.settings.stale_after_days,
         output_format=args.format,
         offline=args.offline,
         out=sys.stdout,

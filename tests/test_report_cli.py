@@ -136,6 +136,12 @@ def run_formats_filters_and_fail_on(sandbox: RunningSandbox, tmp_path: Path) -> 
     assert "| deploy |" in done.stdout
     done = report("--kind", "group", "--state", "active", "--fail-on", "expired", env=env)
     assert done.returncode == 0  # nothing expired among active group tokens
+    done = report("--format", "json", "--flag", "never-used", env=env)
+    assert done.returncode == 0, done.stderr
+    tokens = json.loads(done.stdout)["instances"][0]["tokens"]
+    assert tokens
+    assert all("never-used" in token["flags"] for token in tokens)
+    assert "never used" in {token["name"] for token in tokens}
     bad = report("--expiring-within", "soon", env=env)
     assert bad.returncode == 2
     assert "not a number of days" in bad.stderr

@@ -10,6 +10,7 @@ import threading
 from datetime import datetime
 from typing import TextIO
 
+from gltui.domain.audit import DEFAULT_STALE_AFTER_DAYS
 from gltui.domain.states import DEFAULT_EXPIRING_WINDOW_DAYS
 from gltui.inventory.engine import InventoryEngine
 from gltui.inventory.model import Progress
@@ -70,6 +71,7 @@ def run_report(
     window: int = DEFAULT_EXPIRING_WINDOW_DAYS,
     selection: ReportFilter | None = None,
     fail_on: tuple[str, ...] = (),
+    stale_after_days: int = DEFAULT_STALE_AFTER_DAYS,
     out: TextIO,
     err: TextIO,
 ) -> int:
@@ -86,7 +88,11 @@ def run_report(
                 progress.close()
     if selection is not None:
         inventory = selection.apply(inventory, now, window)
-    text = RENDERERS[output_format](inventory, now, window)
+    if output_format in ("json", "csv"):  # the formats that carry audit flags
+        render = render_json if output_format == "json" else render_csv
+        text = render(inventory, now, window, stale_after_days=stale_after_days)
+    else:
+        text = RENDERERS[output_format](inventory, now, window)
     out.write(text if text.endswith("\n") else text + "\n")
     missing = {spec.name for spec in engine.specs} - {i.name for i in inventory.instances}
     if offline and missing:

@@ -6,6 +6,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from datetime import datetime
 
+from gltui.domain.audit import DEFAULT_STALE_AFTER_DAYS, Flag, audit
 from gltui.domain.scopes import ScopeRisk, highest_risk
 from gltui.domain.states import TokenState, classify, days_until_expiry
 from gltui.domain.tokens import Token, TokenKind
@@ -23,6 +24,9 @@ class ReportFilter:
     """Only working tokens that expire within this many days."""
     instances: frozenset[str] = frozenset()
     kinds: frozenset[TokenKind] = frozenset()
+    flags: frozenset[Flag] = frozenset()
+    """Only tokens with at least one of these audit flags."""
+    stale_after_days: int = DEFAULT_STALE_AFTER_DAYS
 
     def admits(self, token: Token, now: datetime, window: int) -> bool:
         """Whether ``token`` is in the report."""
@@ -37,6 +41,10 @@ class ReportFilter:
                 pass  # GitLab's active card includes expiring tokens
             elif state not in wanted:
                 return False
+        if self.flags and not self.flags & set(
+            audit(token, now, stale_after_days=self.stale_after_days)
+        ):
+            return False
         if self.expiring_within is not None:
             left = days_until_expiry(token, now.date())
             if not state.is_active or left is None or left > self.expiring_within:

@@ -10,6 +10,7 @@ import json
 from datetime import datetime
 from typing import Any
 
+from gltui.domain.audit import DEFAULT_STALE_AFTER_DAYS, audit
 from gltui.domain.display import owner_label, printable
 from gltui.domain.scopes import highest_risk
 from gltui.domain.states import (
@@ -32,16 +33,21 @@ def _status(instance: InstanceInventory) -> str:
     return "cached" if instance.from_cache else "fresh"
 
 
-def _token_json(token: Token, now: datetime, window: int) -> dict[str, Any]:
+def _token_json(token: Token, now: datetime, window: int, stale_after_days: int) -> dict[str, Any]:
     data = token_to_dict(token)
     data["state"] = classify(token, now, window).value
     data["days_left"] = days_until_expiry(token, now.date())
     data["risk"] = highest_risk(token.scopes).label
+    data["flags"] = [flag.value for flag in audit(token, now, stale_after_days=stale_after_days)]
     return data
 
 
 def render_json(
-    inventory: Inventory, now: datetime, window: int = DEFAULT_EXPIRING_WINDOW_DAYS
+    inventory: Inventory,
+    now: datetime,
+    window: int = DEFAULT_EXPIRING_WINDOW_DAYS,
+    *,
+    stale_after_days: int = DEFAULT_STALE_AFTER_DAYS,
 ) -> str:
     """The documented JSON report (see the README's "Report JSON")."""
     totals = count_states(inventory.tokens(), now, window)
@@ -73,7 +79,9 @@ def render_json(
                     {"where": problem.where, **failure_to_dict(problem.failure)}
                     for problem in instance.problems
                 ],
-                "tokens": [_token_json(token, now, window) for token in instance.tokens],
+                "tokens": [
+                    _token_json(token, now, window, stale_after_days) for token in instance.tokens
+                ],
             }
             for instance in inventory.instances
         ],
@@ -157,11 +165,16 @@ _CSV_FIELDS = (
     "owner",
     "last_used_at",
     "created_at",
+    "flags",
 )
 
 
 def render_csv(
-    inventory: Inventory, now: datetime, window: int = DEFAULT_EXPIRING_WINDOW_DAYS
+    inventory: Inventory,
+    now: datetime,
+    window: int = DEFAULT_EXPIRING_WINDOW_DAYS,
+    *,
+    stale_after_days: int = DEFAULT_STALE_AFTER_DAYS,
 ) -> str:
     """One row per token, with a header; scopes space-separated."""
     import csv
@@ -186,6 +199,7 @@ def render_csv(
                 owner_label(token),
                 "" if token.last_used_at is None else token.last_used_at.isoformat(),
                 "" if token.created_at is None else token.created_at.isoformat(),
+                " ".join(audit(token, now, stale_after_days=stale_after_days)),
             ]
         )
     return buffer.getvalue()

@@ -13,6 +13,7 @@ from datetime import date, datetime
 from enum import StrEnum
 from typing import Any
 
+from gltui.domain.audit import audit
 from gltui.domain.display import owner_label, printable
 from gltui.domain.scopes import ScopeRisk, highest_risk
 from gltui.domain.states import (
@@ -131,11 +132,13 @@ class TokenRow:
 
     @property
     def haystack(self) -> str:
-        """What a typed filter searches: name, scopes, owner, instance, kind, state."""
+        """What a typed filter searches: name, scopes, owner, instance, kind, state and the
+        audit flags (so ``/stale`` or ``/never-used`` find those tokens)."""
         if self._haystack is None:
             cells = self.cells
+            flags = " ".join(audit(self.token, self.now))
             self._haystack = " ".join(
-                (cells[3], cells[4], cells[2], cells[0], cells[1], cells[5])
+                (cells[3], cells[4], cells[2], cells[0], cells[1], cells[5], flags)
             ).lower()
         return self._haystack
 

@@ -14,6 +14,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Static
 
 from gltui.domain.access import AccessLevel
+from gltui.domain.audit import Flag, audit
 from gltui.domain.display import owner_label, printable
 from gltui.domain.links import token_page_url
 from gltui.domain.scopes import ScopeRisk, highest_risk, scope_risk
@@ -36,8 +37,17 @@ def _owner(token: Token) -> str:
     return f"user #{token.owner.user_id}" if token.owner.user_id is not None else "-"
 
 
+_FLAG_TEXT = {
+    Flag.BROAD_SCOPE: "broad scope",
+    Flag.NEVER_USED: "never used",
+    Flag.STALE: "not used for a long time",
+    Flag.LONG_LIVED: "never expires or lives over a year",
+    Flag.DRIFT: "holds scopes beyond its template",
+}
+
+
 def risk_flags(token: Token, now: datetime) -> list[str]:
-    """Plain-language reasons to look twice at a token."""
+    """Plain-language reasons to look twice at a token: its scope, then the audit flags."""
     flags = []
     risk = highest_risk(token.scopes)
     if risk is ScopeRisk.ADMIN:
@@ -45,14 +55,7 @@ def risk_flags(token: Token, now: datetime) -> list[str]:
     elif risk is ScopeRisk.WRITE:
         writes = [s for s in token.scopes if scope_risk(s) >= ScopeRisk.WRITE]
         flags.append(f"write scope: {', '.join(writes)}")
-    if token.last_used_at is None:
-        flags.append("never used")
-    if token.expires_at is None:
-        flags.append("never expires")
-    elif token.created_at is not None:
-        left = days_until_expiry(token, token.created_at.date())
-        if left is not None and left > 365:
-            flags.append(f"lifetime over a year ({left} days)")
+    flags += [_FLAG_TEXT[flag] for flag in audit(token, now) if flag is not Flag.BROAD_SCOPE]
     return flags
 
 
