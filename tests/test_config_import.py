@@ -99,49 +99,29 @@ def test_add_instances_keeps_what_the_user_wrote(tmp_path: Path) -> None:
     assert len(load_config(target, {}).instances) == 2  # still a valid configuration
 
 
-def test_cli_import(tmp_path: Path) -> None:
-    source = tmp_path / "python-gitlab.cfg"
-    source.write_text(PYTHON_GITLAB)
-    target = tmp_path / "config.toml"
-    done = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "gltui",
-            "--config",
-            str(target),
-            "config",
-            "import",
-            "--from",
-            str(source),
-        ],
+def import_into(target: Path, source: Path) -> subprocess.CompletedProcess[str]:
+    """``gltui --config TARGET config import --from SOURCE`` as a subprocess."""
+    command = ["--config", str(target), "config", "import", "--from", str(source)]
+    return subprocess.run(
+        [sys.executable, "-m", "gltui", *command],
         capture_output=True,
         text=True,
         timeout=30,
         env=dict(os.environ),
         check=False,
     )
+
+
+def test_cli_import(tmp_path: Path) -> None:
+    source = tmp_path / "python-gitlab.cfg"
+    source.write_text(PYTHON_GITLAB)
+    target = tmp_path / "config.toml"
+    done = import_into(target, source)
     assert done.returncode == 0, done.stderr
     assert "added to" in done.stdout
     assert "work, home" in done.stdout
     assert "glpat-" not in done.stdout + done.stderr
     names = [i.name for i in load_config(target, {}).instances]
     assert names == ["work", "home"]
-    again = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "gltui",
-            "--config",
-            str(target),
-            "config",
-            "import",
-            "--from",
-            str(source),
-        ],
-        capture_output=True,
-        text=True,
-        timeout=30,
-        check=False,
-    )
+    again = import_into(target, source)
     assert "nothing new" in again.stdout

@@ -7,7 +7,8 @@ with control characters made visible so a hostile name cannot drive the terminal
 from __future__ import annotations
 
 import json
-from datetime import datetime
+from collections.abc import Iterable
+from datetime import date, datetime
 from typing import Any
 
 from gltui.domain.audit import DEFAULT_STALE_AFTER_DAYS, audit
@@ -89,6 +90,16 @@ def render_json(
     return json.dumps(document, ensure_ascii=False, indent=2)
 
 
+def soonest_first(tokens: Iterable[Token], today: date) -> list[Token]:
+    """Tokens by days until expiry (past ones first), never-expiring last, then by name."""
+
+    def key(token: Token) -> tuple[bool, int, str]:
+        left = days_until_expiry(token, today)
+        return (left is None, left or 0, token.name)
+
+    return sorted(tokens, key=key)
+
+
 def _clip(text: str, width: int) -> str:
     text = printable(text)
     return text if len(text) <= width else text[: max(0, width - 1)] + "…"
@@ -105,11 +116,7 @@ def render_table(
         f"{'OWNER':<28} NAME"
     )
 
-    def sort_key(token: Token) -> tuple[int, int, str]:
-        left = days_until_expiry(token, today)
-        return (0 if left is not None else 1, left or 0, token.name)
-
-    for token in sorted(inventory.tokens(), key=sort_key):
+    for token in soonest_first(inventory.tokens(), today):
         left = days_until_expiry(token, today)
         expires = "never" if token.expires_at is None else str(token.expires_at)[:10]
         lines.append(
@@ -223,14 +230,7 @@ def render_markdown(
         "| Instance | Kind | Name | State | Expires | Owner | Scopes |",
         "|---|---|---|---|---|---|---|",
     ]
-    ordered = sorted(
-        inventory.tokens(),
-        key=lambda t: (
-            days_until_expiry(t, today) is None,
-            days_until_expiry(t, today) or 0,
-            t.name,
-        ),
-    )
+    ordered = soonest_first(inventory.tokens(), today)
     for token in ordered:
         left = days_until_expiry(token, today)
         expires = "never" if token.expires_at is None else str(token.expires_at)[:10]
