@@ -22,6 +22,7 @@ from gltui.domain.tokens import TokenKind
 
 if TYPE_CHECKING:
     from gltui.config.model import Config
+    from gltui.domain.audit import AuditRules
     from gltui.inventory.engine import InventoryEngine
     from gltui.report.filters import ReportFilter
 
@@ -97,10 +98,10 @@ def build_parser() -> argparse.ArgumentParser:
     )
     report = commands.add_parser(
         "report",
-        help="print every token of every instance (table or JSON)",
+        help="print every token of every instance (table, JSON, Markdown, CSV, OpenMetrics)",
         description=(
-            "Refresh every instance and print its tokens. Instances come from GITLAB_URL and "
-            "GITLAB_TOKEN (a configuration file arrives soon), or --demo for the sandboxes. "
+            "Refresh every instance and print its tokens. Instances come from the configuration "
+            "file (and GITLAB_URL/GITLAB_TOKEN), or --demo for the sandboxes. "
             "Exit codes: 0 nothing to report, 1 an instance failed, 2 bad usage, 3 a token "
             "matched --fail-on."
         ),
@@ -135,6 +136,12 @@ def build_parser() -> argparse.ArgumentParser:
         action="append",
         choices=("expiring", "expired", "risk"),
         help="exit 3 when a token is expiring, expired, or active with write/admin scopes",
+    )
+    report.add_argument(
+        "--since-last-review",
+        action="store_true",
+        help="only tokens that changed since the last review sign-off (or a week of history), "
+        "and the ones GitLab stopped listing",
     )
     report.add_argument(
         "--offline", action="store_true", help="print the last snapshots; no network call"
@@ -284,10 +291,16 @@ def _engine_for(config: Config) -> InventoryEngine:
     from gltui.config.secrets import instance_specs
     from gltui.inventory.cache import History, SnapshotCache
     from gltui.inventory.engine import InventoryEngine
+    from gltui.inventory.reviews import ReviewLog
     from gltui.paths import cache_dir, data_dir
 
     specs = instance_specs(config)
-    return InventoryEngine(specs, cache=SnapshotCache(cache_dir()), history=History(data_dir()))
+    return InventoryEngine(
+        specs,
+        cache=SnapshotCache(cache_dir()),
+        history=History(data_dir()),
+        reviews=ReviewLog(data_dir()),
+    )
 
 
 def _run_import(args: argparse.Namespace) -> int:
@@ -375,6 +388,7 @@ def _run_dashboard(args: argparse.Namespace) -> int:
             keymap=dict(settings.keys),
             config_path=config.path,
             reconfigure=lambda: _reload_engine(args),
+            rules=config.audit_rules,
         ).run()
     _leave(EXIT_OK)
 
@@ -386,8 +400,8 @@ def _reload_engine(args: argparse.Namespace) -> InventoryEngine:
     return _engine_for(load_config(config_path(args.config, os.environ), os.environ))
 
 
-def _selection(args: argparse.Namespace, stale_after_days: int = 90) -> ReportFilter:
-    from gltui.domain.audit import Flag
+def _selection(args: argparse.Namespace, rules: AuditRules | None = None) -> ReportFilter:
+    from gltui.domain.audit import AuditRules, Flag
     from gltui.domain.states import TokenState
     from gltui.report.filters import ReportFilter
 
@@ -397,7 +411,7 @@ def _selection(args: argparse.Namespace, stale_after_days: int = 90) -> ReportFi
         instances=frozenset(args.instance or ()),
         kinds=frozenset(TokenKind(kind) for kind in args.kind or ()),
         flags=frozenset(Flag(flag) for flag in args.flag or ()),
-        stale_after_days=stale_after_days,
+        rules=rules or AuditRules(),
     )
 
 
@@ -418,6 +432,7 @@ def _run_report(args: argparse.Namespace) -> int:
                 now=now,
                 selection=_selection(args),
                 fail_on=tuple(args.fail_on or ()),
+                since_last_review=args.since_last_review,
                 output_format=args.format,
                 offline=False,
                 out=sys.stdout,
@@ -431,9 +446,10 @@ def _run_report(args: argparse.Namespace) -> int:
         engine,
         now=now,
         window=config.settings.expiring_window_days,
-        selection=_selection(args, config.settings.stale_after_days),
+        selection=_selection(args, config.audit_rules),
         fail_on=tuple(args.fail_on or ()),
-        stale_after_days=config.settings.stale_after_days,
+        rules=config.audit_rules,
+        since_last_review=args.since_last_review,
         output_format=args.format,
         offline=args.offline,
         out=sys.stdout,

@@ -15,6 +15,7 @@ from pathlib import Path
 from gltui.domain.secret import Secret
 from gltui.inventory.cache import History, SnapshotCache
 from gltui.inventory.engine import InventoryEngine
+from gltui.inventory.reviews import ReviewLog
 from gltui.inventory.spec import InstanceSpec
 from gltui.sandbox.server import RunningSandbox, SandboxOptions
 
@@ -45,7 +46,10 @@ def demo_engine() -> Iterator[InventoryEngine]:
     ):
         root = Path(scratch)
         yield InventoryEngine(
-            specs, cache=SnapshotCache(root / "cache"), history=History(root / "data")
+            specs,
+            cache=SnapshotCache(root / "cache"),
+            history=History(root / "data"),
+            reviews=ReviewLog(root / "data"),
         )
 
 

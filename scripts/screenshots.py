@@ -47,11 +47,18 @@ async def help_screen(pilot: Pilot[None]) -> None:
     await pilot.press("question_mark")
 
 
+async def review(pilot: Pilot[None]) -> None:
+    """The weekly review."""
+    await pilot.press("v")
+    await pilot.pause(0.5)
+
+
 SCENES: dict[str, Scene] = {
     "dashboard": dashboard,
     "filtered": filtered,
     "details": details,
     "help": help_screen,
+    "review": review,
 }
 
 

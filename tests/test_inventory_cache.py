@@ -105,7 +105,10 @@ def test_history_keeps_one_line_a_day_and_is_bounded(
     entries = history.entries("work")
     assert [e["day"] for e in entries] == ["2026-11-23", "2026-11-24", "2026-11-25"]
     states = entries[-1]["tokens"]
-    assert states[f"personal:{fresh.own_token.id if fresh.own_token else 0}"][0] == "gltui"
+    assert (
+        states[f"personal_access_token:{fresh.own_token.id if fresh.own_token else 0}"][0]
+        == "gltui"
+    )
     path = history.path_for("work")
     assert stat.S_IMODE(path.stat().st_mode) == 0o600
     assert "glpat-" not in path.read_text()

@@ -6,9 +6,14 @@ import json
 import os
 import subprocess
 import sys
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+from gltui.domain.tokens import Resource, ResourceType, Token, TokenKind
+from gltui.inventory.cache import SnapshotCache
+from gltui.inventory.reviews import ReviewLog
 from gltui.sandbox.server import RunningSandbox, SandboxOptions
+from tests.conftest import client
 
 
 def report(
@@ -145,3 +150,59 @@ def run_formats_filters_and_fail_on(sandbox: RunningSandbox, tmp_path: Path) -> 
     bad = report("--expiring-within", "soon", env=env)
     assert bad.returncode == 2
     assert "not a number of days" in bad.stderr
+
+
+def test_since_last_review_across_two_snapshots(tmp_path: Path) -> None:
+    """Refresh, sign a review off (with a token GitLab will stop listing), change the
+    instance, refresh again: the report lists only what changed, vanished included."""
+    with RunningSandbox(SandboxOptions()) as sandbox:
+        env = environment(
+            tmp_path, GITLAB_URL=sandbox.url, GITLAB_TOKEN=sandbox.credentials.maintainer
+        )
+        first = report("--format", "json", env=env)
+        assert first.returncode == 0, first.stderr
+        seen = SnapshotCache(tmp_path / "cache").load("127.0.0.1")
+        assert seen is not None
+        gone = Token(
+            instance="127.0.0.1",
+            kind=TokenKind.PROJECT,
+            id=424_242,
+            name="inactive bot",
+            scopes=("read_api",),
+            revoked=False,
+            expires_at=None,
+            resource=Resource(ResourceType.PROJECT, 1, "acme/legacy"),
+        )
+        ReviewLog(tmp_path / "data").sign_off(
+            [*seen.tokens, gone], datetime.now(UTC), 14, {"tokens": len(seen.tokens) + 1}
+        )
+        gl = client(sandbox, "maintainer")
+        victim = next(t for t in seen.tokens if t.kind is TokenKind.PROJECT and not t.revoked)
+        project = gl.projects.get(victim.resource.id if victim.resource else 0, lazy=True)
+        project.access_tokens.delete(victim.id)
+        created = project.access_tokens.create(
+            {
+                "name": "fresh reader",
+                "scopes": ["read_api"],
+                "expires_at": (datetime.now(UTC) + timedelta(days=300)).date().isoformat(),
+            }
+        )
+
+        done = report("--format", "json", "--since-last-review", env=env)
+        assert done.returncode == 0, done.stderr
+        document = json.loads(done.stdout)
+        changes = {(c["change"], c["name"]) for c in document["since_last_review"]["changes"]}
+        assert changes == {
+            ("new", "fresh reader"),
+            ("revoked", victim.name),
+            ("vanished", "inactive bot"),
+        }
+        assert document["since_last_review"]["baseline"]["source"] == "review"
+        listed = {t["id"] for t in document["instances"][0]["tokens"]}
+        assert listed == {created.id, victim.id}  # only what changed
+        assert created.token not in done.stdout  # the new secret never reaches a report
+
+        table = report("--since-last-review", "--offline", env=env)
+        assert table.returncode == 0, table.stderr
+        assert "vanished: 127.0.0.1 project inactive bot (acme/legacy)" in table.stdout
+        assert "1 new, 1 revoked, 1 vanished" in table.stdout

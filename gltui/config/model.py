@@ -5,9 +5,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from gltui.domain.audit import AuditRules
 from gltui.domain.secret import Secret
 from gltui.domain.states import DEFAULT_EXPIRING_WINDOW_DAYS
-from gltui.domain.templates import Template
+from gltui.domain.templates import BUILTIN_TEMPLATES, Template
 from gltui.domain.tokens import TokenKind
 from gltui.inventory.spec import DEFAULT_CONCURRENCY, DEFAULT_KINDS, DEFAULT_TIMEOUT_SECONDS
 
@@ -85,3 +86,9 @@ class Config:
     instances: tuple[InstanceConfig, ...] = ()
     templates: tuple[Template, ...] = ()
     warnings: tuple[str, ...] = ()
+
+    @property
+    def audit_rules(self) -> AuditRules:
+        """The audit flags' settings: the stale-after days and every template (built-in
+        and the user's) a token may have drifted from."""
+        return AuditRules(self.settings.stale_after_days, BUILTIN_TEMPLATES + self.templates)

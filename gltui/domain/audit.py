@@ -10,6 +10,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
 
@@ -31,6 +32,20 @@ class Flag(StrEnum):
     STALE = "stale"
     LONG_LIVED = "long-lived"
     DRIFT = "drift"
+
+    @property
+    def mark(self) -> str:
+        """The one letter the dashboard's flags column shows for it."""
+        return _MARKS[self]
+
+
+_MARKS = {
+    Flag.BROAD_SCOPE: "B",
+    Flag.NEVER_USED: "N",
+    Flag.STALE: "S",
+    Flag.LONG_LIVED: "L",
+    Flag.DRIFT: "D",
+}
 
 
 def _template_of(token: Token, templates: Iterable[Template]) -> Template | None:
@@ -78,3 +93,19 @@ def audit(
     if drift(token, templates):
         flags.append(Flag.DRIFT)
     return tuple(flags)
+
+
+@dataclass(frozen=True)
+class AuditRules:
+    """The user's settings that flags depend on, carried as one value."""
+
+    stale_after_days: int = DEFAULT_STALE_AFTER_DAYS
+    templates: tuple[Template, ...] = ()
+
+    def flags(self, token: Token, now: datetime) -> tuple[Flag, ...]:
+        """Every flag on ``token`` at ``now`` under these settings."""
+        return audit(token, now, stale_after_days=self.stale_after_days, templates=self.templates)
+
+
+DEFAULT_RULES = AuditRules()
+"""No user settings: 90 stale days, no templates to drift from."""

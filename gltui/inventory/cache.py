@@ -13,11 +13,11 @@ import hashlib
 import json
 import re
 from dataclasses import replace
-from datetime import datetime
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
-from gltui.domain.states import classify
+from gltui.domain.changes import Seen, seen, seen_key
 from gltui.inventory.model import InstanceInventory
 from gltui.inventory.serialize import SnapshotFormatError, instance_from_dict, instance_to_dict
 from gltui.perf import collector_paused
@@ -82,16 +82,30 @@ class History:
         entry = {
             "day": day,
             "at": now.isoformat(),
-            "tokens": {
-                f"{token.kind.value}:{token.id}": [token.name, classify(token, now).value]
-                for token in inventory.tokens
-            },
+            "tokens": {seen_key(token): seen(token, now).to_row() for token in inventory.tokens},
         }
         kept = [line for line in self.entries(inventory.name) if line.get("day") != day]
         kept.append(entry)
         kept = kept[-self.keep_days :]
         text = "".join(json.dumps(line, ensure_ascii=False) + "\n" for line in kept)
         write_private(self.path_for(inventory.name), text.encode())
+
+    def seen_on_or_before(self, name: str, day: date) -> tuple[datetime, dict[str, Seen]] | None:
+        """What the newest refresh on or before ``day`` saw of ``name`` (else the oldest
+        one kept): the review's baseline when nobody has signed a review off yet."""
+        entries = self.entries(name)
+        if not entries:
+            return None
+        chosen = entries[0]
+        for entry in entries:
+            if str(entry.get("day", "")) <= day.isoformat():
+                chosen = entry
+        try:
+            at = datetime.fromisoformat(str(chosen["at"]))
+            rows = chosen["tokens"]
+            return at, {key: Seen.from_row(name, key, row) for key, row in rows.items()}
+        except (KeyError, TypeError, ValueError, AttributeError):
+            return None
 
     def entries(self, name: str) -> list[dict[str, Any]]:
         """Every readable line, oldest first (damaged lines are skipped)."""

@@ -13,9 +13,11 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
 from datetime import datetime
 
+from gltui.domain.changes import Baseline
 from gltui.domain.failures import Failure, FailureKind
 from gltui.inventory.cache import History, SnapshotCache
 from gltui.inventory.model import InstanceInventory, Inventory, Progress
+from gltui.inventory.reviews import ReviewLog, review_baseline
 from gltui.inventory.spec import InstanceSpec
 from gltui.inventory.walk import walk_instance
 
@@ -31,6 +33,7 @@ class InventoryEngine:
         *,
         cache: SnapshotCache | None = None,
         history: History | None = None,
+        reviews: ReviewLog | None = None,
         walker: Walker = walk_instance,
     ) -> None:
         names = [spec.name for spec in specs]
@@ -39,6 +42,7 @@ class InventoryEngine:
         self.specs = tuple(specs)
         self.cache = cache
         self.history = history
+        self.reviews = reviews
         self._walker = walker
 
     def cached(self) -> Inventory:
@@ -47,6 +51,10 @@ class InventoryEngine:
             return Inventory()
         found = (self.cache.load(spec.name) for spec in self.specs)
         return Inventory(tuple(snapshot for snapshot in found if snapshot is not None))
+
+    def baseline(self, now: datetime) -> Baseline | None:
+        """What a review compares with: the last sign-off, else a week of history."""
+        return review_baseline(self.reviews, self.history, (s.name for s in self.specs), now)
 
     def refresh(
         self,

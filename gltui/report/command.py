@@ -10,7 +10,8 @@ import threading
 from datetime import datetime
 from typing import TextIO
 
-from gltui.domain.audit import DEFAULT_STALE_AFTER_DAYS
+from gltui.domain.audit import DEFAULT_RULES, AuditRules
+from gltui.domain.changes import Baseline, TokenChange
 from gltui.domain.states import DEFAULT_EXPIRING_WINDOW_DAYS
 from gltui.inventory.engine import InventoryEngine
 from gltui.inventory.model import Progress
@@ -22,6 +23,7 @@ from gltui.report.render import (
     render_openmetrics,
     render_table,
 )
+from gltui.report.since import changed_only, changes_json, changes_text
 
 EXIT_OK = 0
 EXIT_FAILED = 1
@@ -71,7 +73,8 @@ def run_report(
     window: int = DEFAULT_EXPIRING_WINDOW_DAYS,
     selection: ReportFilter | None = None,
     fail_on: tuple[str, ...] = (),
-    stale_after_days: int = DEFAULT_STALE_AFTER_DAYS,
+    rules: AuditRules = DEFAULT_RULES,
+    since_last_review: bool = False,
     out: TextIO,
     err: TextIO,
 ) -> int:
@@ -86,13 +89,22 @@ def run_report(
         finally:
             if progress is not None:
                 progress.close()
+    baseline: Baseline | None = None
+    changes: list[TokenChange] = []
+    if since_last_review:
+        baseline = engine.baseline(now)
+        inventory, changes = changed_only(inventory, baseline, now, window)
     if selection is not None:
         inventory = selection.apply(inventory, now, window)
-    if output_format in ("json", "csv"):  # the formats that carry audit flags
-        render = render_json if output_format == "json" else render_csv
-        text = render(inventory, now, window, stale_after_days=stale_after_days)
+    if output_format == "json":
+        extra = changes_json(baseline, changes) if since_last_review else None
+        text = render_json(inventory, now, window, rules=rules, extra=extra)
+    elif output_format == "csv":  # carries audit flags, like JSON
+        text = render_csv(inventory, now, window, rules=rules)
     else:
         text = RENDERERS[output_format](inventory, now, window)
+        if since_last_review and output_format in ("table", "markdown"):
+            text += "\n" + changes_text(baseline, changes, markdown=output_format == "markdown")
     out.write(text if text.endswith("\n") else text + "\n")
     missing = {spec.name for spec in engine.specs} - {i.name for i in inventory.instances}
     if offline and missing:

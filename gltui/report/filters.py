@@ -6,7 +6,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from datetime import datetime
 
-from gltui.domain.audit import DEFAULT_STALE_AFTER_DAYS, Flag, audit
+from gltui.domain.audit import DEFAULT_RULES, AuditRules, Flag
 from gltui.domain.scopes import ScopeRisk, highest_risk
 from gltui.domain.states import TokenState, classify, days_until_expiry
 from gltui.domain.tokens import Token, TokenKind
@@ -26,7 +26,8 @@ class ReportFilter:
     kinds: frozenset[TokenKind] = frozenset()
     flags: frozenset[Flag] = frozenset()
     """Only tokens with at least one of these audit flags."""
-    stale_after_days: int = DEFAULT_STALE_AFTER_DAYS
+    rules: AuditRules = DEFAULT_RULES
+    """Settings the ``flags`` filter judges by."""
 
     def admits(self, token: Token, now: datetime, window: int) -> bool:
         """Whether ``token`` is in the report."""
@@ -41,9 +42,7 @@ class ReportFilter:
                 pass  # GitLab's active card includes expiring tokens
             elif state not in wanted:
                 return False
-        if self.flags and not self.flags & set(
-            audit(token, now, stale_after_days=self.stale_after_days)
-        ):
+        if self.flags and not self.flags & set(self.rules.flags(token, now)):
             return False
         if self.expiring_within is not None:
             left = days_until_expiry(token, now.date())

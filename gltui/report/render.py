@@ -7,11 +7,11 @@ with control characters made visible so a hostile name cannot drive the terminal
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from datetime import date, datetime
 from typing import Any
 
-from gltui.domain.audit import DEFAULT_STALE_AFTER_DAYS, audit
+from gltui.domain.audit import DEFAULT_RULES, AuditRules
 from gltui.domain.display import owner_label, printable
 from gltui.domain.scopes import highest_risk
 from gltui.domain.states import (
@@ -34,12 +34,12 @@ def _status(instance: InstanceInventory) -> str:
     return "cached" if instance.from_cache else "fresh"
 
 
-def _token_json(token: Token, now: datetime, window: int, stale_after_days: int) -> dict[str, Any]:
+def _token_json(token: Token, now: datetime, window: int, rules: AuditRules) -> dict[str, Any]:
     data = token_to_dict(token)
     data["state"] = classify(token, now, window).value
     data["days_left"] = days_until_expiry(token, now.date())
     data["risk"] = highest_risk(token.scopes).label
-    data["flags"] = [flag.value for flag in audit(token, now, stale_after_days=stale_after_days)]
+    data["flags"] = [flag.value for flag in rules.flags(token, now)]
     return data
 
 
@@ -48,9 +48,11 @@ def render_json(
     now: datetime,
     window: int = DEFAULT_EXPIRING_WINDOW_DAYS,
     *,
-    stale_after_days: int = DEFAULT_STALE_AFTER_DAYS,
+    rules: AuditRules = DEFAULT_RULES,
+    extra: Mapping[str, Any] | None = None,
 ) -> str:
-    """The documented JSON report (see the README's "Report JSON")."""
+    """The documented JSON report (see the README's "Report JSON"); ``extra`` adds
+    top-level members (``since_last_review``)."""
     totals = count_states(inventory.tokens(), now, window)
     document = {
         "schema": REPORT_SCHEMA,
@@ -80,13 +82,12 @@ def render_json(
                     {"where": problem.where, **failure_to_dict(problem.failure)}
                     for problem in instance.problems
                 ],
-                "tokens": [
-                    _token_json(token, now, window, stale_after_days) for token in instance.tokens
-                ],
+                "tokens": [_token_json(token, now, window, rules) for token in instance.tokens],
             }
             for instance in inventory.instances
         ],
     }
+    document.update(extra or {})
     return json.dumps(document, ensure_ascii=False, indent=2)
 
 
@@ -181,7 +182,7 @@ def render_csv(
     now: datetime,
     window: int = DEFAULT_EXPIRING_WINDOW_DAYS,
     *,
-    stale_after_days: int = DEFAULT_STALE_AFTER_DAYS,
+    rules: AuditRules = DEFAULT_RULES,
 ) -> str:
     """One row per token, with a header; scopes space-separated."""
     import csv
@@ -206,7 +207,7 @@ def render_csv(
                 owner_label(token),
                 "" if token.last_used_at is None else token.last_used_at.isoformat(),
                 "" if token.created_at is None else token.created_at.isoformat(),
-                " ".join(audit(token, now, stale_after_days=stale_after_days)),
+                " ".join(rules.flags(token, now)),
             ]
         )
     return buffer.getvalue()

@@ -16,6 +16,7 @@ from textual.app import App, SystemCommand
 from textual.binding import Binding, BindingType
 from textual.screen import Screen
 
+from gltui.domain.audit import DEFAULT_RULES, AuditRules
 from gltui.domain.states import DEFAULT_EXPIRING_WINDOW_DAYS
 from gltui.inventory.engine import InventoryEngine
 from gltui.tui.screens.dashboard import Clock, DashboardScreen
@@ -50,6 +51,7 @@ class GltuiApp(App[None]):
         keymap: Mapping[str, str] | None = None,
         config_path: Path | None = None,
         reconfigure: Callable[[], InventoryEngine] | None = None,
+        rules: AuditRules = DEFAULT_RULES,
     ) -> None:
         """``preload`` reads the snapshots now, before Textual starts.
 
@@ -62,7 +64,7 @@ class GltuiApp(App[None]):
         self.clock = clock
         self.window = window
         preloaded = engine.cached() if preload else None
-        self.dashboard = DashboardScreen(engine, clock, window, preloaded, keymap)
+        self.dashboard = DashboardScreen(engine, clock, window, preloaded, keymap, rules)
         self._wanted_theme = theme
         self.config_path = config_path
         """The file the instances screen edits (``None``: the demo, nothing to edit)."""

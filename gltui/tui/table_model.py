@@ -13,7 +13,7 @@ from datetime import date, datetime
 from enum import StrEnum
 from typing import Any
 
-from gltui.domain.audit import audit
+from gltui.domain.audit import DEFAULT_RULES, AuditRules, Flag
 from gltui.domain.display import owner_label, printable
 from gltui.domain.scopes import ScopeRisk, highest_risk
 from gltui.domain.states import (
@@ -33,6 +33,7 @@ class Column(StrEnum):
     OWNER = "owner"
     NAME = "name"
     SCOPES = "scopes"
+    FLAGS = "flags"
     STATE = "state"
     EXPIRES = "expires"
     LAST_USED = "last used"
@@ -92,11 +93,26 @@ class TokenRow:
     them; each is then kept. That keeps loading 10,000 tokens cheap.
     """
 
-    __slots__ = ("_cells", "_haystack", "_keys", "expiry_key", "now", "risk", "state", "token")
+    __slots__ = (
+        "_cells",
+        "_flags",
+        "_haystack",
+        "_keys",
+        "expiry_key",
+        "now",
+        "risk",
+        "rules",
+        "state",
+        "token",
+    )
 
-    def __init__(self, token: Token, now: datetime, window: int) -> None:
+    def __init__(
+        self, token: Token, now: datetime, window: int, rules: AuditRules = DEFAULT_RULES
+    ) -> None:
         self.token = token
         self.now = now
+        self.rules = rules
+        self._flags: tuple[Flag, ...] | None = None
         self.state = classify(token, now, window)
         self.risk = highest_risk(token.scopes)
         left = days_until_expiry(token, now.date())
@@ -112,6 +128,13 @@ class TokenRow:
         return left if group == 0 else None
 
     @property
+    def flags(self) -> tuple[Flag, ...]:
+        """The token's audit flags under the user's settings (computed once)."""
+        if self._flags is None:
+            self._flags = self.rules.flags(self.token, self.now)
+        return self._flags
+
+    @property
     def cells(self) -> tuple[str, ...]:
         """Display text per column (plain, control characters made visible)."""
         if self._cells is None:
@@ -123,6 +146,7 @@ class TokenRow:
                 printable(owner_label(token)),
                 printable(token.name),
                 mark + (", ".join(token.scopes) or "-"),
+                "".join(flag.mark for flag in self.flags),
                 self.state.value,
                 _expires_cell(token, today),
                 _used_cell(token, today),
@@ -136,9 +160,9 @@ class TokenRow:
         audit flags (so ``/stale`` or ``/never-used`` find those tokens)."""
         if self._haystack is None:
             cells = self.cells
-            flags = " ".join(audit(self.token, self.now))
+            flags = " ".join(self.flags)
             self._haystack = " ".join(
-                (cells[3], cells[4], cells[2], cells[0], cells[1], cells[5], flags)
+                (cells[3], cells[4], cells[2], cells[0], cells[1], cells[6], flags)
             ).lower()
         return self._haystack
 
@@ -155,6 +179,7 @@ class TokenRow:
                 (cells[2].lower(), token.id),
                 (cells[3].lower(), token.id),
                 (-int(self.risk), ", ".join(token.scopes), token.id),
+                (-len(self.flags), cells[5], token.id),
                 (_STATE_ORDER[self.state], token.id),
                 self.expiry_key,
                 (used, token.id),
@@ -164,10 +189,13 @@ class TokenRow:
 
 
 def build_rows(
-    tokens: Iterable[Token], now: datetime, window: int = DEFAULT_EXPIRING_WINDOW_DAYS
+    tokens: Iterable[Token],
+    now: datetime,
+    window: int = DEFAULT_EXPIRING_WINDOW_DAYS,
+    rules: AuditRules = DEFAULT_RULES,
 ) -> list[TokenRow]:
     """Rows for every token."""
-    return [TokenRow(token, now, window) for token in tokens]
+    return [TokenRow(token, now, window, rules) for token in tokens]
 
 
 class StateFilter(StrEnum):

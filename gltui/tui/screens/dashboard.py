@@ -20,10 +20,13 @@ from textual.screen import Screen
 from textual.widgets import Footer, Input, Static
 from textual.worker import Worker, WorkerState
 
+from gltui.domain.audit import DEFAULT_RULES, AuditRules
+from gltui.domain.changes import Baseline
 from gltui.domain.display import printable
+from gltui.domain.review import Review, build_review
 from gltui.domain.states import tally
 from gltui.domain.timeline import weekly_counts
-from gltui.domain.tokens import TokenKind
+from gltui.domain.tokens import Token, TokenKind
 from gltui.inventory.engine import InventoryEngine
 from gltui.inventory.model import InstanceInventory, Inventory, Progress
 from gltui.perf import collector_paused
@@ -35,6 +38,7 @@ from gltui.tui.messages import (
 )
 from gltui.tui.screens.details import DetailsScreen, detail_lines
 from gltui.tui.screens.help import HelpScreen
+from gltui.tui.screens.review import ReviewScreen
 from gltui.tui.table_model import COLUMNS, StateFilter, TokenRow, View, apply_view, build_rows
 from gltui.tui.widgets.cards import StateCards
 from gltui.tui.widgets.instances_bar import PALETTE, InstancesBar, instance_line
@@ -85,6 +89,9 @@ ACTIONS: tuple[DashboardAction, ...] = (
     ),
     DashboardAction("t", "next_kind", "Kind", "Show one token kind, then the next, then all", True),
     DashboardAction("r", "refresh", "Refresh", "Refresh every instance now", True),
+    DashboardAction(
+        "v", "review", "Review", "The weekly review: what changed, expires soon, is flagged", True
+    ),
     DashboardAction("e", "instances", "Instances", "Add, edit, test or remove instances"),
     DashboardAction("question_mark", "help", "Help", "Every key, with what it does", True),
 )
@@ -103,6 +110,7 @@ class DashboardScreen(Screen[None]):
         window: int,
         preloaded: Inventory | None = None,
         keymap: Mapping[str, str] | None = None,
+        rules: AuditRules = DEFAULT_RULES,
     ) -> None:
         """``preloaded``: snapshots read before the app started (the fastest first paint);
         without it the screen reads them itself in a thread worker once mounted."""
@@ -111,6 +119,7 @@ class DashboardScreen(Screen[None]):
         self.clock = clock
         self.window = window
         self.keymap = dict(keymap or {})
+        self.rules = rules
         self.view = View()
         self.names = [spec.name for spec in engine.specs]
         self.urls = {spec.name: spec.url for spec in engine.specs}
@@ -245,7 +254,8 @@ class DashboardScreen(Screen[None]):
             and row.token.owner == token.owner
             and row.token.resource == token.resource
         ]
-        lines = detail_lines(token, self.urls.get(token.instance, ""), self.clock(), siblings)
+        url = self.urls.get(token.instance, "")
+        lines = detail_lines(token, url, self.clock(), siblings, self.rules)
         self.app.push_screen(DetailsScreen(lines))
 
     @on(Input.Changed, "#filter")
@@ -297,6 +307,71 @@ class DashboardScreen(Screen[None]):
         self.progress.clear()
         self._render_instances()
         self.refresh_all()
+
+    def action_review(self) -> None:
+        tokens = [row.token for row in self._all_rows()]  # taken on the event loop
+        self.build_review(tokens, list(self.instances))
+
+    @work(thread=True, exclusive=True, group="review", exit_on_error=False)
+    def build_review(self, tokens: list[Token], read: list[str]) -> None:
+        """Read the baseline (files) and diff against it, off the event loop."""
+        now = self.clock()
+        baseline = self.engine.baseline(now)
+        review = build_review(tokens, baseline, now, self.window, rules=self.rules, instances=read)
+
+        def sign_off(done: Review) -> None:
+            self.record_sign_off(done, tokens, baseline, read)
+
+        self.app.call_from_thread(self._show_review, review, sign_off)
+
+    def _show_review(self, review: Review, sign_off: Callable[[Review], None]) -> None:
+        def closed(token: Token | None) -> None:
+            if token is not None:
+                self.focus_token(token)
+
+        self.app.push_screen(ReviewScreen(review, sign_off), closed)
+
+    @work(thread=True, group="sign-off", exit_on_error=False)
+    def record_sign_off(
+        self, review: Review, tokens: list[Token], baseline: Baseline | None, read: list[str]
+    ) -> None:
+        """Write the sign-off; instances not read now keep what the last one saw."""
+        reviews = self.engine.reviews
+        if reviews is None:
+            self.app.call_from_thread(
+                self.notify, "This session keeps no review record.", timeout=3
+            )
+            return
+        kept = {
+            name: seen
+            for name, seen in (baseline.seen.items() if baseline is not None else ())
+            if name not in read
+        }
+        try:
+            reviews.sign_off(
+                tokens, review.now, review.window, review.counts(), keep_instances=kept
+            )
+        except OSError as error:
+            message = f"The review could not be recorded: {error.strerror or error}"
+            self.app.call_from_thread(self.notify, message, severity="error", markup=False)
+            return
+        message = f"Review signed off at {review.now:%H:%M} UTC; the next one starts here."
+        self.app.call_from_thread(self.notify, message, timeout=4, markup=False)
+
+    def focus_token(self, token: Token) -> None:
+        """Show ``token`` in the table: clear whatever would hide it and put the cursor on it."""
+        field = self.query_one("#filter", Input)
+        field.value = ""
+        field.display = False
+        self._set_view(View(sort=self.view.sort, descending=self.view.descending))
+        table = self.query_one(TokenTable)
+        table.focus()
+        identity = token.identity
+        for index, row in enumerate(table.rows):
+            if row.token.identity == identity:
+                table.cursor = index
+                return
+        self.notify("That token is no longer in the table (refreshed away).", timeout=3)
 
     def action_instances(self) -> None:
         from gltui.tui.screens.instances import InstancesScreen
@@ -361,7 +436,7 @@ class DashboardScreen(Screen[None]):
     def _build(self, instance: InstanceInventory) -> list[TokenRow]:
         """Table rows for an instance: called in worker threads, never on the event loop."""
         with collector_paused():
-            return build_rows(instance.tokens, self.clock(), self.window)
+            return build_rows(instance.tokens, self.clock(), self.window, self.rules)
 
     def _store(self, instance: InstanceInventory, rows: list[TokenRow]) -> None:
         self.instances[instance.name] = instance

@@ -14,7 +14,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Static
 
 from gltui.domain.access import AccessLevel
-from gltui.domain.audit import Flag, audit
+from gltui.domain.audit import DEFAULT_RULES, AuditRules, Flag
 from gltui.domain.display import owner_label, printable
 from gltui.domain.links import token_page_url
 from gltui.domain.scopes import ScopeRisk, highest_risk, scope_risk
@@ -46,7 +46,7 @@ _FLAG_TEXT = {
 }
 
 
-def risk_flags(token: Token, now: datetime) -> list[str]:
+def risk_flags(token: Token, now: datetime, rules: AuditRules = DEFAULT_RULES) -> list[str]:
     """Plain-language reasons to look twice at a token: its scope, then the audit flags."""
     flags = []
     risk = highest_risk(token.scopes)
@@ -55,12 +55,16 @@ def risk_flags(token: Token, now: datetime) -> list[str]:
     elif risk is ScopeRisk.WRITE:
         writes = [s for s in token.scopes if scope_risk(s) >= ScopeRisk.WRITE]
         flags.append(f"write scope: {', '.join(writes)}")
-    flags += [_FLAG_TEXT[flag] for flag in audit(token, now) if flag is not Flag.BROAD_SCOPE]
+    flags += [_FLAG_TEXT[flag] for flag in rules.flags(token, now) if flag is not Flag.BROAD_SCOPE]
     return flags
 
 
 def detail_lines(
-    token: Token, instance_url: str, now: datetime, siblings: Sequence[Token]
+    token: Token,
+    instance_url: str,
+    now: datetime,
+    siblings: Sequence[Token],
+    rules: AuditRules = DEFAULT_RULES,
 ) -> list[tuple[str, str]]:
     """(label, value) pairs; values are plain text."""
     left = days_until_expiry(token, now.date())
@@ -96,7 +100,7 @@ def detail_lines(
         ("Created", _when(token.created_at, now)),
         ("Last used", _when(token.last_used_at, now)),
         ("Last used from", ", ".join(token.last_used_ips) or "-"),
-        ("Risk", "; ".join(risk_flags(token, now)) or "none noted"),
+        ("Risk", "; ".join(risk_flags(token, now, rules)) or "none noted"),
         ("Same name and owner", "; ".join(chain) or "none (no earlier rotation seen)"),
         ("Token id", str(token.id)),
         ("GitLab page", token_page_url(instance_url, token) or "-"),

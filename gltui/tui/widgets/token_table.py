@@ -33,6 +33,7 @@ _MIN_WIDTHS = {
     Column.OWNER: 18,
     Column.NAME: 18,
     Column.SCOPES: 20,
+    Column.FLAGS: 5,
     Column.STATE: 8,
     Column.EXPIRES: 22,
     Column.LAST_USED: 10,
@@ -44,10 +45,11 @@ _DROP_ORDER = (
     Column.KIND,
     Column.SCOPES,
     Column.INSTANCE,
+    Column.FLAGS,
     Column.OWNER,
 )
 """Columns given up first when the terminal is narrow: at 120 columns scopes (with
-risky ones marked) still show; at 80, owner, name, state and expiry remain."""
+risky ones marked) still show; at 80, owner, name, flags, state and expiry remain."""
 
 
 def column_layout(width: int) -> list[tuple[Column, int]]:
