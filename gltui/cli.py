@@ -174,6 +174,13 @@ def build_parser() -> argparse.ArgumentParser:
         "--fail-rate", type=_fraction, default=0.0, help="fraction of answers that are 5xx"
     )
     sandbox.add_argument(
+        "--token-limit",
+        type=int,
+        default=0,
+        metavar="N",
+        help="active access tokens a project or group may hold (0: no limit)",
+    )
+    sandbox.add_argument(
         "--version",
         dest="gitlab_version",
         default="current",
@@ -198,6 +205,7 @@ def _run_sandbox(args: argparse.Namespace) -> int:
             rate_limit=args.rate_limit,
             rate_period=max(1, args.rate_period),
             fail_rate=args.fail_rate,
+            token_limit=max(0, args.token_limit),
             version=args.gitlab_version,
             verbose=args.verbose,
         )

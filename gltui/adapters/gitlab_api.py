@@ -133,6 +133,32 @@ class GitLabApi:
             self.gate.observe(response.headers)
         return Reply(data, response.headers)
 
+    def send(
+        self, method: str, path: str, body: Mapping[str, Any] | None = None, *, action: str
+    ) -> Reply:
+        """A write (``POST``/``DELETE``); ``data`` is ``None`` for an empty answer (204).
+
+        Transient errors are *not* retried: a create that timed out may have worked,
+        and a blind retry would make a second token. 429s are (GitLab did nothing).
+        """
+        try:
+            response = self.client().http_request(
+                method.lower(),
+                path,
+                post_data=dict(body) if body is not None else None,
+                timeout=self.timeout,
+                max_retries=self._max_retries,
+                obey_rate_limit=True,
+                retry_transient_errors=False,
+            )
+            data = response.json() if response.content else None
+        except Exception as error:
+            raise ApiFailure(from_exception(error, action, timeout=self.timeout)) from None
+        finally:
+            with self._lock:
+                self.requests_made += 1
+        return Reply(data, response.headers)
+
     def close(self) -> None:
         """Close every thread's HTTP session."""
         with self._lock:

@@ -47,6 +47,9 @@ class SandboxOptions:
     fail_rate: float = 0.0
     version: str = CURRENT_VERSION
     verbose: bool = False
+    token_limit: int = 0
+    """Active access tokens a project or group may hold (GitLab.com's plan limits);
+    0: no limit."""
 
 
 @dataclass
@@ -65,7 +68,7 @@ class SandboxApp:
         routes.register_all()
         self.options = options
         self.profile = VersionProfile.parse(options.version)
-        self.store = Store(clock=clock)
+        self.store = Store(clock=clock, token_limit=options.token_limit)
         self.credentials: Credentials = seed(
             self.store, seed_value=options.seed, scale=options.scale
         )

@@ -144,6 +144,8 @@ class Store:
 
     clock: Clock = utc_now
     lock: threading.RLock = field(default_factory=threading.RLock)
+    token_limit: int = 0
+    """Active access tokens per project or group before 'Access token limit reached'."""
     users: dict[int, User] = field(default_factory=dict)
     groups: dict[int, Group] = field(default_factory=dict)
     projects: dict[int, Project] = field(default_factory=dict)

@@ -103,6 +103,15 @@ def _create(context: Context, kind: str, ident: str) -> Response:
     problem = expiry_error(store, expires_at)
     if problem:
         raise errors.bad_request(problem)
+    if store.token_limit:
+        today = store.today()
+        active = [
+            t
+            for t in store.resource_tokens(kind, resource_id)
+            if not t.revoked and (t.expires_at is None or t.expires_at > today)
+        ]
+        if len(active) >= store.token_limit:
+            raise errors.bad_request("Access token limit reached")
     bot = store.add_bot(kind, resource_id, level)
     token, secret = store.add_personal_token(
         bot.id, name, scopes, expires_at or max_expiry(store), description=description

@@ -1,0 +1,1 @@
+"""Token actions: revoke, rotate, create and replace (the dashboard's write side)."""

@@ -1,0 +1,129 @@
+"""Revoke, rotate and create tokens on one instance, through python-gitlab.
+
+Blocking calls: the dashboard runs them in thread workers, the CLI directly. A
+new token's value is wrapped in :class:`Secret` the moment it is parsed, so it
+cannot reach a repr, a log line or an exception message by accident.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from datetime import date
+from typing import Any
+
+from gltui.actions.endpoints import NotPossible, create_path, revoke_path, rotate_call
+from gltui.actions.explain import explain_create, explain_revoke, explain_rotate
+from gltui.adapters.parse import deploy_token, personal_token
+from gltui.adapters.wire import ApiFailure
+from gltui.domain.failures import FailureKind
+from gltui.domain.secret import Secret
+from gltui.domain.templates import CreateRequest
+from gltui.domain.tokens import Token, TokenKind
+from gltui.inventory.model import Identity
+from gltui.inventory.spec import InstanceSpec
+
+
+class ActionError(Exception):
+    """An action GitLab refused or could not do; the message is for the user (no secret)."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What one revoke did."""
+
+    token: Token
+    ok: bool
+    message: str
+
+
+@dataclass(frozen=True)
+class Issued:
+    """A token GitLab just created or rotated: its metadata and, once, its value."""
+
+    token: Token
+    secret: Secret
+
+    def __repr__(self) -> str:
+        return f"Issued(token={self.token!r}, secret=Secret('****'))"
+
+
+def _issued(instance: str, data: Any, like: Token | CreateRequest) -> Issued:
+    if not isinstance(data, dict) or not isinstance(data.get("token"), str):
+        raise ActionError("GitLab's answer did not hold the new token; check GitLab's page")
+    body = dict(data)
+    secret = Secret(body.pop("token"))
+    if like.kind is TokenKind.DEPLOY:
+        token = deploy_token(instance, body, resource=like.resource)
+    else:
+        token = personal_token(instance, body, kind=like.kind, resource=like.resource)
+    if isinstance(like, Token) and like.owner is not None and token.owner is not None:
+        token = replace(token, owner=replace(token.owner, username=like.owner.username))
+    return Issued(token, secret)
+
+
+class TokenActions:
+    """The write side of one instance."""
+
+    def __init__(self, spec: InstanceSpec, identity: Identity | None) -> None:
+        from gltui.adapters.gitlab_api import GitLabApi  # python-gitlab loads on first use
+
+        self.spec = spec
+        self.identity = identity
+        self._api = GitLabApi(
+            spec.url, spec.token, timeout=spec.timeout, ssl_verify=spec.ssl_verify
+        )
+
+    def close(self) -> None:
+        """Close the HTTP session."""
+        self._api.close()
+
+    def revoke(self, token: Token) -> Outcome:
+        """Revoke ``token``. Already revoked or gone (404) counts as done."""
+        try:
+            path = revoke_path(token)
+        except NotPossible as reason:
+            return Outcome(token, False, str(reason))
+        try:
+            self._api.send("DELETE", path, action="revoking a token")
+        except ApiFailure as error:
+            if error.failure.kind is FailureKind.NOT_FOUND:
+                return Outcome(replace(token, revoked=True), True, "already gone")
+            return Outcome(token, False, explain_revoke(error.failure, token))
+        return Outcome(replace(token, revoked=True), True, "revoked")
+
+    def rotate(self, token: Token, expires_at: date | None) -> Issued:
+        """Rotate ``token``: GitLab revokes it and returns its successor."""
+        version = self.identity.version if self.identity else None
+        try:
+            call = rotate_call(token, version)
+        except NotPossible as reason:
+            raise ActionError(str(reason)) from None
+        body = {"expires_at": expires_at.isoformat()} if expires_at and call.accepts_expiry else {}
+        try:
+            reply = self._api.send("POST", call.path, body, action="rotating a token")
+        except ApiFailure as error:
+            raise ActionError(explain_rotate(error.failure, token)) from None
+        return _issued(self.spec.name, reply.data, token)
+
+    def create(self, request: CreateRequest, *, for_user: int | None = None) -> Issued:
+        """Create the token ``request`` describes (``for_user``: whose personal token; by
+        default the signed-in user's)."""
+        if self.identity is None:
+            raise ActionError("gltui does not know who it is signed in as here; refresh first")
+        try:
+            path = create_path(
+                request,
+                user_id=for_user or self.identity.user_id,
+                is_admin=self.identity.is_admin,
+            )
+        except NotPossible as reason:
+            raise ActionError(str(reason)) from None
+        try:
+            reply = self._api.send("POST", path, request.api_payload(), action="creating a token")
+        except ApiFailure as error:
+            raise ActionError(explain_create(error.failure, request)) from None
+        return _issued(self.spec.name, reply.data, request)
