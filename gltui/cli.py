@@ -1,4 +1,4 @@
-"""The ``gltui`` command: dashboard (default), demo and sandbox.
+"""The ``gltui`` command: dashboard (default), demo, report, revoke, create, config, sandbox.
 
 Sub-commands import what they need lazily so ``gltui --help`` stays fast and
 ``gltui sandbox`` never loads Textual. Errors end as one line on stderr and a
@@ -13,9 +13,10 @@ import os
 import signal
 import sys
 from collections.abc import Mapping, Sequence
+from datetime import date
 from pathlib import Path
 from types import FrameType
-from typing import TYPE_CHECKING, NoReturn
+from typing import TYPE_CHECKING, Any, NoReturn
 
 from gltui import __version__
 from gltui.domain.tokens import TokenKind
@@ -24,6 +25,7 @@ if TYPE_CHECKING:
     from gltui.config.model import Config
     from gltui.domain.audit import AuditRules
     from gltui.inventory.engine import InventoryEngine
+    from gltui.inventory.spec import InstanceSpec
     from gltui.report.filters import ReportFilter
 
 EXIT_OK = 0
@@ -74,6 +76,11 @@ def build_parser() -> argparse.ArgumentParser:
         help="the configuration file (default: $GLTUI_CONFIG, else gltui/config.toml in your "
         "config directory)",
     )
+    parser.add_argument(
+        "--readonly",
+        action="store_true",
+        help="offer no action that changes anything on GitLab (no revoke, rotate or create)",
+    )
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
     config = commands.add_parser("config", help="where the configuration is, and whether it works")
     config_commands = config.add_subparsers(dest="config_command", metavar="ACTION", required=True)
@@ -91,10 +98,13 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="PATH",
         help="a python-gitlab config file (default: the places python-gitlab reads)",
     )
-    commands.add_parser(
+    demo = commands.add_parser(
         "demo",
         help="the dashboard on two embedded sandbox instances (touches no real files)",
         description="Start two sandbox GitLab instances and open the dashboard on them.",
+    )
+    demo.add_argument(
+        "--readonly", dest="demo_readonly", action="store_true", help="offer no mutating action"
     )
     report = commands.add_parser(
         "report",
@@ -147,6 +157,7 @@ def build_parser() -> argparse.ArgumentParser:
         "--offline", action="store_true", help="print the last snapshots; no network call"
     )
     report.add_argument("--demo", action="store_true", help="report on the demo sandboxes")
+    _add_action_parsers(commands)
     sandbox = commands.add_parser(
         "sandbox",
         help="serve a GitLab-compatible token API on 127.0.0.1",
@@ -244,11 +255,11 @@ def _leave(code: int) -> NoReturn:
     os._exit(code)
 
 
-def _run_demo() -> int:
+def _run_demo(readonly: bool = False) -> int:
     from gltui.demo import run_demo
 
     try:
-        code = run_demo()
+        code = run_demo(readonly=readonly)
     except KeyboardInterrupt:
         code = EXIT_OK
     _leave(code)
@@ -370,7 +381,7 @@ def _first_run(args: argparse.Namespace) -> int | None:
 
     choice = FirstRunApp(config.path, utc_now).run()
     if choice == "demo":
-        return _run_demo()
+        return _run_demo(args.readonly)
     if choice == "added":
         return None
     return EXIT_OK
@@ -397,6 +408,7 @@ def _run_dashboard(args: argparse.Namespace) -> int:
             config_path=config.path,
             reconfigure=lambda: _reload_engine(args),
             rules=config.audit_rules,
+            readonly=args.readonly,
         ).run()
     _leave(EXIT_OK)
 
@@ -465,6 +477,131 @@ def _run_report(args: argparse.Namespace) -> int:
     )
 
 
+def _add_action_parsers(commands: Any) -> None:
+    """``gltui revoke`` and ``gltui create``."""
+    revoke = commands.add_parser(
+        "revoke",
+        help="revoke tokens by id or name (asks for the word 'revoke' unless --yes)",
+        description="Revoke tokens on one instance. Exit codes: 0 done, 1 refused or failed, "
+        "2 bad usage or not confirmed.",
+    )
+    revoke.add_argument("--instance", metavar="NAME", help="needed when several are configured")
+    revoke.add_argument("--id", type=int, action="append", default=[], help="repeatable")
+    revoke.add_argument("--name", action="append", default=[], help="exact name; repeatable")
+    revoke.add_argument("--kind", choices=[kind.value for kind in TokenKind])
+    revoke.add_argument("--yes", action="store_true", help="do not ask for confirmation")
+    revoke.add_argument(
+        "--including-own", action="store_true", help="allow revoking the token gltui uses"
+    )
+    revoke.add_argument("--json", action="store_true", help="results as JSON on stdout")
+    create = commands.add_parser(
+        "create",
+        help="create a token from a template; prints its value once, on stdout",
+        description="Create a token from a template. Exit codes: 0 created (the value is on "
+        "stdout), 1 refused or failed, 2 bad usage, 3 finish in GitLab's web form (its "
+        "prefilled address is on stdout: only administrators can create personal tokens "
+        "through the API).",
+    )
+    create.add_argument("--template", required=True, metavar="ID")
+    create.add_argument("--instance", metavar="NAME", help="needed when several are configured")
+    create.add_argument("--kind", choices=("personal", "project", "group", "deploy"))
+    target = create.add_mutually_exclusive_group()
+    target.add_argument("--project", metavar="PATH", help="e.g. acme/website")
+    target.add_argument("--group", metavar="PATH", help="e.g. acme")
+    create.add_argument("--name", help="default: the template's id")
+    create.add_argument("--expires", type=_iso_day, metavar="YYYY-MM-DD")
+    create.add_argument("--role", help="project/group tokens: guest, reporter, developer, ...")
+    create.add_argument("--json", action="store_true", help="the token and its value as JSON")
+
+
+def _iso_day(text: str) -> date:
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a date like 2027-01-31") from None
+
+
+def _writable_spec(args: argparse.Namespace, command: str) -> tuple[InstanceSpec, Config] | None:
+    """The one instance an action targets, refusing read-only ones (after saying why)."""
+    from gltui.config.secrets import instance_spec
+
+    config = _load(args, command)
+    if config is None:
+        return None
+    names = [instance.name for instance in config.instances]
+    chosen = args.instance or (names[0] if len(names) == 1 else None)
+    match = [instance for instance in config.instances if instance.name == chosen]
+    if not match:
+        listed = ", ".join(names) or "none configured"
+        print(f"{command}: choose an instance with --instance ({listed})", file=sys.stderr)
+        return None
+    if args.readonly or match[0].readonly:
+        print(f"{command}: {chosen} is read-only; nothing changed", file=sys.stderr)
+        return None
+    spec = instance_spec(match[0])
+    if spec.token_problem:
+        print(f"{command}: {spec.token_problem}", file=sys.stderr)
+        return None
+    return spec, config
+
+
+def _run_revoke(args: argparse.Namespace) -> int:
+    from datetime import UTC, datetime
+
+    from gltui.actions.command import run_revoke
+
+    found = _writable_spec(args, "gltui revoke")
+    if found is None:
+        return EXIT_USAGE
+    if not args.id and not args.name:
+        print("gltui revoke: name the tokens with --id or --name", file=sys.stderr)
+        return EXIT_USAGE
+    return run_revoke(
+        found[0],
+        now=datetime.now(UTC),
+        ids=args.id,
+        names=args.name,
+        kind=TokenKind(args.kind) if args.kind else None,
+        yes=args.yes,
+        including_own=args.including_own,
+        as_json=args.json,
+        out=sys.stdout,
+        err=sys.stderr,
+        ask=sys.stdin if sys.stdin.isatty() and sys.stderr.isatty() else None,
+    )
+
+
+def _run_create(args: argparse.Namespace) -> int:
+    from datetime import UTC, datetime
+
+    from gltui.actions.command import run_create
+
+    found = _writable_spec(args, "gltui create")
+    if found is None:
+        return EXIT_USAGE
+    spec, config = found
+    templates = {template.id: template for template in config.audit_rules.templates}
+    template = templates.get(args.template)
+    if template is None:
+        known = ", ".join(sorted(templates))
+        print(f"gltui create: no template {args.template!r}; known: {known}", file=sys.stderr)
+        return EXIT_USAGE
+    return run_create(
+        spec,
+        template,
+        today=datetime.now(UTC).date(),
+        kind=TokenKind(args.kind) if args.kind else None,
+        project=args.project,
+        group=args.group,
+        name=args.name,
+        expires_at=args.expires,
+        role=args.role,
+        as_json=args.json,
+        out=sys.stdout,
+        err=sys.stderr,
+    )
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; returns the process exit code."""
     parser = build_parser()
@@ -472,7 +609,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.command == "sandbox":
         return _run_sandbox(args)
     if args.command == "demo":
-        return _run_demo()
+        return _run_demo(args.readonly or args.demo_readonly)
     if args.command == "report":
         try:
             return _run_report(args)
@@ -480,4 +617,9 @@ def main(argv: Sequence[str] | None = None) -> int:
             return EXIT_ERROR
     if args.command == "config":
         return _run_config(args)
+    if args.command in ("revoke", "create"):
+        try:
+            return _run_revoke(args) if args.command == "revoke" else _run_create(args)
+        except KeyboardInterrupt:
+            return EXIT_ERROR
     return _run_dashboard(args)

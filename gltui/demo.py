@@ -53,10 +53,10 @@ def demo_engine() -> Iterator[InventoryEngine]:
         )
 
 
-def run_demo() -> int:
+def run_demo(*, readonly: bool = False) -> int:
     """Open the dashboard on the demo instances; returns the exit code."""
     from gltui.tui.app import GltuiApp  # Textual loads only for the UI
 
     with demo_engine() as engine:
-        GltuiApp(engine, preload=True).run()
+        GltuiApp(engine, preload=True, readonly=readonly).run()
     return 0

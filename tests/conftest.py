@@ -106,3 +106,21 @@ def client(sandbox: RunningSandbox, persona: str, **options: Any) -> gitlab.Gitl
     """python-gitlab signed in as one of the sandbox's personas."""
     token = getattr(sandbox.credentials, persona)
     return gitlab.Gitlab(sandbox.url, private_token=token, **options)
+
+
+@pytest.fixture
+def captured_secrets() -> Iterator[list[str]]:
+    """Values shown by a SecretScreen during the test (for the leak scans)."""
+    from gltui.tui.screens.secret import SecretScreen  # Textual loads only for UI tests
+
+    found: list[str] = []
+    original = SecretScreen.on_mount
+
+    def spy(self: SecretScreen) -> None:
+        if self._secret is not None:
+            found.append(self._secret.reveal())
+        original(self)
+
+    SecretScreen.on_mount = spy  # type: ignore[method-assign]
+    yield found
+    SecretScreen.on_mount = original  # type: ignore[method-assign]

@@ -10,17 +10,22 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from datetime import date
 from typing import Any
+from urllib.parse import quote
 
 from gltui.actions.endpoints import NotPossible, create_path, revoke_path, rotate_call
 from gltui.actions.explain import explain_create, explain_revoke, explain_rotate
 from gltui.adapters.parse import deploy_token, personal_token
 from gltui.adapters.wire import ApiFailure
+from gltui.domain.access import AccessLevel
 from gltui.domain.failures import FailureKind
 from gltui.domain.secret import Secret
 from gltui.domain.templates import CreateRequest
-from gltui.domain.tokens import Token, TokenKind
+from gltui.domain.tokens import Resource, ResourceType, Token, TokenKind
 from gltui.inventory.model import Identity
 from gltui.inventory.spec import InstanceSpec
+
+MAINTAINER = int(AccessLevel.MAINTAINER)
+OWNER = int(AccessLevel.OWNER)
 
 
 class ActionError(Exception):
@@ -80,6 +85,50 @@ class TokenActions:
     def close(self) -> None:
         """Close the HTTP session."""
         self._api.close()
+
+    def resources(self, kind: TokenKind, search: str = "") -> list[Resource]:
+        """Projects and groups where the signed-in user may create ``kind`` tokens: projects
+        where they are Maintainer+, groups where they are Owner (first 100 of each that
+        match ``search``)."""
+        wanted = []
+        if kind in (TokenKind.PROJECT, TokenKind.DEPLOY):
+            wanted.append(("/projects", ResourceType.PROJECT, MAINTAINER, "path_with_namespace"))
+        if kind in (TokenKind.GROUP, TokenKind.DEPLOY):
+            wanted.append(("/groups", ResourceType.GROUP, OWNER, "full_path"))
+        found = []
+        for path, resource_type, level, field in wanted:
+            params: dict[str, object] = {"min_access_level": level, "per_page": 100}
+            if resource_type is ResourceType.PROJECT:
+                params["simple"] = True
+            if search:
+                params["search"] = search
+            try:
+                reply = self._api.get(path, params, action=f"listing {resource_type.value}s")
+            except ApiFailure as error:
+                raise ActionError(f"{error.failure.message}. {error.failure.advice}") from None
+            for row in reply.data if isinstance(reply.data, list) else []:
+                if isinstance(row, dict) and isinstance(row.get("id"), int):
+                    found.append(Resource(resource_type, row["id"], str(row.get(field) or "")))
+        return found
+
+    def find_resource(self, resource_type: ResourceType, path: str) -> Resource:
+        """A project or group by its full path (``acme/website``)."""
+        plural = "projects" if resource_type is ResourceType.PROJECT else "groups"
+        try:
+            reply = self._api.get(
+                f"/{plural}/{quote(path, safe='')}", action=f"finding {resource_type.value} {path}"
+            )
+        except ApiFailure as error:
+            if error.failure.kind is FailureKind.NOT_FOUND:
+                raise ActionError(
+                    f"no {resource_type.value} {path!r} that you can see on {self.spec.name}"
+                ) from None
+            raise ActionError(f"{error.failure.message}. {error.failure.advice}") from None
+        data = reply.data
+        if not isinstance(data, dict) or not isinstance(data.get("id"), int):
+            raise ActionError(f"GitLab did not describe {resource_type.value} {path!r}")
+        field = "path_with_namespace" if resource_type is ResourceType.PROJECT else "full_path"
+        return Resource(resource_type, data["id"], str(data.get(field) or path))
 
     def revoke(self, token: Token) -> Outcome:
         """Revoke ``token``. Already revoked or gone (404) counts as done."""

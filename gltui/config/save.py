@@ -89,6 +89,17 @@ def replace_instance(path: Path, name: str, table: dict[str, Any]) -> None:
     _rewrite(path, change)
 
 
+def save_template(path: Path, template_id: str, table: dict[str, Any]) -> None:
+    """Write ``[templates.<id>]`` (replacing a template of that id); every other table and
+    key stays. The caller validates the table first (``template_from_config``)."""
+    data = _read(path)
+    templates = data.setdefault("templates", {})
+    if not isinstance(templates, dict):
+        raise ConfigError(path, "templates", "must be a table: [templates.<id>]")
+    templates[template_id] = table
+    write_private(path, tomli_w.dumps(data).encode())
+
+
 def remove_instance(path: Path, name: str) -> None:
     """Drop the instance called ``name`` (its snapshot and history stay until removed)."""
     _rewrite(

@@ -101,6 +101,7 @@ def instance_spec(
         groups=instance.groups,
         projects=instance.projects,
         token_problem=problem,
+        readonly=instance.readonly,
     )
 
 

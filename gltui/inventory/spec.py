@@ -43,6 +43,8 @@ class InstanceSpec:
     """Limit the walk to these project paths (besides ``groups``)."""
     token_problem: str | None = None
     """Why no token could be had (from its configured source); the walk then fails at once."""
+    readonly: bool = False
+    """No mutating action is offered on this instance (``readonly = true`` in the config)."""
 
     @property
     def scoped(self) -> bool:

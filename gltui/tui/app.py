@@ -52,6 +52,7 @@ class GltuiApp(App[None]):
         config_path: Path | None = None,
         reconfigure: Callable[[], InventoryEngine] | None = None,
         rules: AuditRules = DEFAULT_RULES,
+        readonly: bool = False,
     ) -> None:
         """``preload`` reads the snapshots now, before Textual starts.
 
@@ -64,7 +65,9 @@ class GltuiApp(App[None]):
         self.clock = clock
         self.window = window
         preloaded = engine.cached() if preload else None
-        self.dashboard = DashboardScreen(engine, clock, window, preloaded, keymap, rules)
+        self.dashboard = DashboardScreen(
+            engine, clock, window, preloaded, keymap, rules, readonly=readonly
+        )
         self._wanted_theme = theme
         self.config_path = config_path
         """The file the instances screen edits (``None``: the demo, nothing to edit)."""

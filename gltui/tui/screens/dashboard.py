@@ -8,7 +8,7 @@ only ever touches widgets on the event loop.
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import ClassVar, TypeVar
@@ -16,10 +16,10 @@ from typing import ClassVar, TypeVar
 from textual import on, work
 from textual.app import ComposeResult, SystemCommand
 from textual.binding import Binding, BindingType
-from textual.screen import Screen
 from textual.widgets import Footer, Input, Static
 from textual.worker import Worker, WorkerState
 
+from gltui.actions.pending import PendingStore
 from gltui.domain.audit import DEFAULT_RULES, AuditRules
 from gltui.domain.changes import Baseline
 from gltui.domain.display import printable
@@ -39,6 +39,7 @@ from gltui.tui.messages import (
 from gltui.tui.screens.details import DetailsScreen, detail_lines
 from gltui.tui.screens.help import HelpScreen
 from gltui.tui.screens.review import ReviewScreen
+from gltui.tui.screens.token_actions import TokenActionsScreen
 from gltui.tui.table_model import COLUMNS, StateFilter, TokenRow, View, apply_view, build_rows
 from gltui.tui.widgets.cards import StateCards
 from gltui.tui.widgets.instances_bar import PALETTE, InstancesBar, instance_line
@@ -60,11 +61,13 @@ class DashboardAction:
     label: str
     help: str
     show: bool = False
+    name: str | None = None
+    """The id, when the label is not one word."""
 
     @property
     def id(self) -> str:
         """The name ``[settings.keys]`` uses to rebind it (``refresh = "f5"``)."""
-        return self.label.lower()
+        return self.name or self.label.lower()
 
     def binding(self, keymap: Mapping[str, str] | None = None) -> Binding:
         """The Textual binding for it (with the user's key, when the keymap has one)."""
@@ -84,13 +87,21 @@ ACTIONS: tuple[DashboardAction, ...] = (
     DashboardAction("escape", "clear_filter", "Clear", "Clear the typed filter"),
     DashboardAction("s", "sort_next", "Sort", "Sort by the next column", True),
     DashboardAction("S", "sort_reverse", "Reverse", "Reverse the sort order"),
-    DashboardAction(
-        "i", "next_instance", "Instance", "Show one instance, then the next, then all", True
-    ),
-    DashboardAction("t", "next_kind", "Kind", "Show one token kind, then the next, then all", True),
+    DashboardAction("i", "next_instance", "Instance", "Show one instance, then the next, then all"),
+    DashboardAction("t", "next_kind", "Kind", "Show one token kind, then the next, then all"),
     DashboardAction("r", "refresh", "Refresh", "Refresh every instance now", True),
     DashboardAction(
         "v", "review", "Review", "The weekly review: what changed, expires soon, is flagged", True
+    ),
+    DashboardAction("space", "mark", "Mark", "Mark the token for a bulk revoke (again: unmark)"),
+    DashboardAction("d,delete", "revoke", "Revoke", "Revoke the marked or selected tokens", True),
+    DashboardAction("R", "rotate", "Rotate", "Rotate the selected token (GitLab 16.0+)"),
+    DashboardAction(
+        "p", "replace", "Replace", "Replace: create a successor, revoke the old one when deployed"
+    ),
+    DashboardAction("c", "create", "Create", "Create a token from a template", True),
+    DashboardAction(
+        "C", "create_like", "Create like", "Create a token like the selected one", name="like"
     ),
     DashboardAction("e", "instances", "Instances", "Add, edit, test or remove instances"),
     DashboardAction("question_mark", "help", "Help", "Every key, with what it does", True),
@@ -98,7 +109,7 @@ ACTIONS: tuple[DashboardAction, ...] = (
 """The one table that the bindings, the footer, the help screen and the palette all use."""
 
 
-class DashboardScreen(Screen[None]):
+class DashboardScreen(TokenActionsScreen):
     """Every token on every instance, filtered and sorted as the user asks."""
 
     BINDINGS: ClassVar[list[BindingType]] = [action.binding() for action in ACTIONS]
@@ -111,6 +122,8 @@ class DashboardScreen(Screen[None]):
         preloaded: Inventory | None = None,
         keymap: Mapping[str, str] | None = None,
         rules: AuditRules = DEFAULT_RULES,
+        *,
+        readonly: bool = False,
     ) -> None:
         """``preloaded``: snapshots read before the app started (the fastest first paint);
         without it the screen reads them itself in a thread worker once mounted."""
@@ -120,6 +133,9 @@ class DashboardScreen(Screen[None]):
         self.window = window
         self.keymap = dict(keymap or {})
         self.rules = rules
+        self.readonly = readonly
+        self._status_parts: list[str] = []
+        self.pending_store = PendingStore(engine.history.directory) if engine.history else None
         self.view = View()
         self.names = [spec.name for spec in engine.specs]
         self.urls = {spec.name: spec.url for spec in engine.specs}
@@ -155,6 +171,7 @@ class DashboardScreen(Screen[None]):
         else:
             self.load_snapshots()
         self.set_interval(30, self._render_instances)
+        self.load_pending()
 
     # --- workers (all IO happens here, off the event loop) -------------------
     @work(thread=True, exclusive=True, group="snapshots", exit_on_error=False)
@@ -239,6 +256,10 @@ class DashboardScreen(Screen[None]):
                 markup=False,
             )
 
+    @on(TokenTable.MarksChanged)
+    def marks_changed(self) -> None:
+        self._render_status()
+
     @on(StateCards.Chosen)
     def card_clicked(self, message: StateCards.Chosen) -> None:
         self._set_view(replace(self.view, state=message.state))
@@ -267,6 +288,56 @@ class DashboardScreen(Screen[None]):
         self.query_one(TokenTable).focus()
 
     # --- actions -------------------------------------------------------------
+    def action_mark(self) -> None:
+        self.query_one(TokenTable).toggle_mark()
+
+    def selected_tokens(self) -> list[Token]:
+        table = self.query_one(TokenTable)
+        if table.marked:
+            return [row.token for row in self._all_rows() if row.token.identity in table.marked]
+        return [table.current.token] if table.current is not None else []
+
+    def clear_marks(self) -> None:
+        self.query_one(TokenTable).clear_marks()
+
+    def apply_tokens(self, tokens: Iterable[Token]) -> None:
+        """Patch changed (same identity) or new tokens into the inventory, the rows, the
+        cards and the table, without a refresh; the snapshot is saved in a worker."""
+        now = self.clock()
+        by_instance: dict[str, dict[tuple[str, str, int], Token]] = {}
+        for token in tokens:
+            by_instance.setdefault(token.instance, {})[token.identity] = token
+        changed = []
+        for name, updates in by_instance.items():
+            instance = self.instances.get(name)
+            if instance is None:
+                continue
+            fresh = [updates.pop(t.identity, t) for t in instance.tokens]
+            fresh += updates.values()
+            patched = replace(instance, tokens=tuple(fresh))
+            rows = {row.token.identity: row for row in self._rows.get(name, [])}
+            new_rows = [
+                rows[t.identity]
+                if rows.get(t.identity) and rows[t.identity].token is t
+                else TokenRow(t, now, self.window, self.rules)
+                for t in fresh
+            ]
+            self._store(patched, new_rows)
+            changed.append(patched)
+        self._render_all()
+        self.save_snapshots(changed)
+
+    @work(thread=True, group="save", exit_on_error=False)
+    def save_snapshots(self, instances: list[InstanceInventory]) -> None:
+        """Keep the cache in step with what the table shows (a revoked token must not
+        come back as active on the next start)."""
+        if self.engine.cache is not None:
+            for instance in instances:
+                self.engine.cache.save(instance)
+
+    def pending_changed(self) -> None:
+        self._render_status()
+
     def action_card(self, name: str) -> None:
         self._set_view(replace(self.view, state=StateFilter(name) if name else None))
 
@@ -405,6 +476,8 @@ class DashboardScreen(Screen[None]):
         self.engine = engine
         self.names = [spec.name for spec in engine.specs]
         self.urls = {spec.name: spec.url for spec in engine.specs}
+        self._token_actions.clear()
+        self.pending_store = PendingStore(engine.history.directory) if engine.history else None
         for table in (self.instances, self._rows, self.progress):
             for name in [name for name in table if name not in self.names]:
                 del table[name]
@@ -489,6 +562,21 @@ class DashboardScreen(Screen[None]):
         if self.view.query:
             parts.append(f"filter: {printable(self.view.query)}")
         parts.append(f"sort: {self.view.label}")
+        self._status_parts = parts
+        self._render_status()
+
+    def _render_status(self) -> None:
+        parts = list(self._status_parts)
+        marked = len(self.query_one(TokenTable).marked)
+        if marked:
+            parts.append(f"{marked} marked (d revokes them)")
+        waiting = len(self.pending_replacements())
+        if waiting:
+            parts.append(
+                f"{waiting} replacement{'s' if waiting != 1 else ''} pending (p on the old token)"
+            )
+        if self.readonly:
+            parts.append("read-only")
         self.query_one("#view-status", Static).update(" · ".join(parts))
 
 

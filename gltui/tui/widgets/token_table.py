@@ -27,6 +27,8 @@ from gltui.domain.states import TokenState
 from gltui.tui.table_model import COLUMNS, Column, TokenRow, View
 
 GAP = 1
+GUTTER = 2
+"""Left of every line: ``✓`` marks a row chosen for a bulk action (visible without colour)."""
 _MIN_WIDTHS = {
     Column.INSTANCE: 12,
     Column.KIND: 13,
@@ -86,12 +88,12 @@ class TableHeader(Static):
 
     def render(self) -> str:
         parts = []
-        for column, width in column_layout(self.content_region.width or 80):
+        for column, width in column_layout((self.content_region.width or 80) - GUTTER):
             title = column.value.upper()
             if column is self._view.sort:
                 title += " ↓" if self._view.descending else " ↑"
             parts.append(fit(title, width))
-        return (" " * GAP).join(parts)
+        return " " * GUTTER + (" " * GAP).join(parts)
 
 
 class TokenTable(ScrollView, can_focus=True):
@@ -99,6 +101,7 @@ class TokenTable(ScrollView, can_focus=True):
 
     COMPONENT_CLASSES: ClassVar[set[str]] = {
         "token-table--cursor",
+        "token-table--marked",
         "token-table--expired",
         "token-table--expiring",
         "token-table--revoked",
@@ -116,6 +119,9 @@ class TokenTable(ScrollView, can_focus=True):
 
     cursor: reactive[int] = reactive(0)
 
+    class MarksChanged(Message):
+        """The set of marked rows changed."""
+
     class Chosen(Message):
         """The user asked for a row's details (enter or double click)."""
 
@@ -126,6 +132,8 @@ class TokenTable(ScrollView, can_focus=True):
     def __init__(self, *, id: str | None = None) -> None:  # noqa: A002 (Textual's name)
         super().__init__(id=id)
         self._rows: list[TokenRow] = []
+        self.marked: set[tuple[str, str, int]] = set()
+        """Identities of the rows marked for a bulk action (kept across filters)."""
 
     @property
     def rows(self) -> Sequence[TokenRow]:
@@ -176,6 +184,32 @@ class TokenTable(ScrollView, can_focus=True):
         if self._rows:
             self.cursor = position if position >= 0 else len(self._rows) - 1
 
+    def toggle_mark(self) -> None:
+        """Mark or unmark the row under the cursor, then move down (space, space, ...)."""
+        row = self.current
+        if row is None:
+            return
+        identity = row.token.identity
+        if identity in self.marked:
+            self.marked.discard(identity)
+        else:
+            self.marked.add(identity)
+        self.post_message(self.MarksChanged())
+        self.action_move(1)
+        self.refresh()
+
+    def clear_marks(self) -> None:
+        """Forget every mark."""
+        if self.marked:
+            self.marked.clear()
+            self.post_message(self.MarksChanged())
+            self.refresh()
+
+    def replace_rows(self, fresh: dict[tuple[str, str, int], TokenRow]) -> None:
+        """Swap rows in place by identity (after a revoke), keeping order and cursor."""
+        self._rows = [fresh.get(row.token.identity, row) for row in self._rows]
+        self.refresh()
+
     def action_choose(self) -> None:
         if self.current is not None:
             self.post_message(self.Chosen(self.current))
@@ -195,6 +229,8 @@ class TokenTable(ScrollView, can_focus=True):
             style += self.get_component_rich_style("token-table--expiring")
         elif row.state is TokenState.REVOKED:
             style += self.get_component_rich_style("token-table--revoked")
+        if row.token.identity in self.marked:
+            style += self.get_component_rich_style("token-table--marked")
         if index == self.cursor:
             style += self.get_component_rich_style("token-table--cursor")
         return style
@@ -207,8 +243,9 @@ class TokenTable(ScrollView, can_focus=True):
         row = self._rows[index]
         style = self._row_style(row, index)
         risky = self.get_component_rich_style("token-table--risky")
-        segments = []
-        for position, (column, column_width) in enumerate(column_layout(width)):
+        mark = "✓ " if row.token.identity in self.marked else "  "
+        segments = [Segment(mark, style)]
+        for position, (column, column_width) in enumerate(column_layout(width - GUTTER)):
             if position:
                 segments.append(Segment(" " * GAP, style))
             text = fit(row.cells[COLUMNS.index(column)], column_width)

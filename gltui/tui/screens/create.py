@@ -1,0 +1,418 @@
+"""The create pane: a token from a template, with the exact request shown before it is sent.
+
+Fields: template, instance, kind, project or group (a searchable list of the
+places where the user has the role to create tokens, read in a worker), name,
+description, expiry, role and scopes (those the kind cannot hold are disabled
+with the reason; write scopes marked). A refusal from GitLab is shown under the
+form, which keeps everything typed. Ordinary users cannot create personal tokens
+through the API: the pane then offers GitLab's prefilled form instead.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import date
+from typing import ClassVar
+
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.screen import ModalScreen
+from textual.widgets import Button, Input, Label, OptionList, Select, SelectionList, Static
+from textual.widgets.option_list import Option
+from textual.widgets.selection_list import Selection
+
+from gltui.actions.endpoints import NotPossible, create_path, parse_version
+from gltui.actions.form import (
+    CREATABLE_KINDS,
+    CreateForm,
+    build_request,
+    preview,
+    scope_choices,
+    template_table,
+)
+from gltui.actions.service import ActionError, Issued
+from gltui.domain.access import AccessLevel
+from gltui.domain.display import printable
+from gltui.domain.errors import DomainError, ValidationError
+from gltui.domain.templates import CreateRequest, Template, personal_token_form_url
+from gltui.domain.tokens import Resource, TokenKind
+
+
+@dataclass(frozen=True)
+class Place:
+    """An instance tokens can be created on, and who gltui is there."""
+
+    name: str
+    url: str
+    user_id: int
+    is_admin: bool
+    version: str | None
+
+
+@dataclass(frozen=True)
+class Created:
+    """What the pane made."""
+
+    instance: str
+    issued: Issued
+
+
+LoadResources = Callable[[str, TokenKind, str], list[Resource]]
+CreateToken = Callable[[str, CreateRequest], Issued]
+SaveTemplate = Callable[[str, dict[str, object]], None]
+ROLES = [(level.label, level.name.lower()) for level in AccessLevel]
+
+
+class CreateScreen(ModalScreen[Created | None]):
+    """Dismisses with the new token (its value is shown next), or ``None``."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("escape", "cancel", "Cancel", tooltip="Close without creating"),
+        Binding("ctrl+s", "create", "Create", tooltip="Send the request shown"),
+    ]
+
+    def __init__(
+        self,
+        places: Sequence[Place],
+        templates: Sequence[Template],
+        today: date,
+        *,
+        load_resources: LoadResources,
+        create: CreateToken,
+        save_template: SaveTemplate | None = None,
+        start: Template | None = None,
+        start_kind: TokenKind | None = None,
+        start_place: str | None = None,
+        start_resource: Resource | None = None,
+        start_name: str | None = None,
+    ) -> None:
+        """``start``: the template to begin with ("create like this" passes a one-off one
+        made from the token); the callables block and run in workers."""
+        super().__init__()
+        self.places = {place.name: place for place in places}
+        self.templates = {template.id: template for template in templates}
+        if start is not None:
+            self.templates = {start.id: start, **self.templates}
+        self.today = today
+        self._load = load_resources
+        self._create = create
+        self._save = save_template
+        first = start or next(iter(self.templates.values()))
+        self.template = first
+        self.kind = start_kind if start_kind in first.kinds else first.kinds[0]
+        self.place = start_place if start_place in self.places else next(iter(self.places))
+        self.resource = start_resource
+        self.start_name = start_name
+        self.resources: list[Resource] = [start_resource] if start_resource else []
+        self.request: CreateRequest | None = None
+        self.running = False
+        self.form_url: str | None = None
+
+    # --- layout -------------------------------------------------------------------
+    def compose(self) -> ComposeResult:
+        with VerticalScroll(id="create"):
+            yield Static("Create a token", id="create-title")
+            with Horizontal(classes="create-row"):
+                yield Label("Template", classes="create-label")
+                yield Select(
+                    [(printable(t.title), t.id) for t in self.templates.values()],
+                    value=self.template.id,
+                    allow_blank=False,
+                    id="template",
+                )
+            with Horizontal(classes="create-row"):
+                yield Label("Instance", classes="create-label")
+                yield Select(
+                    [(printable(name), name) for name in self.places],
+                    value=self.place,
+                    allow_blank=False,
+                    id="instance",
+                )
+            with Horizontal(classes="create-row"):
+                yield Label("Kind", classes="create-label")
+                yield Select(self._kind_options(), value=self.kind, allow_blank=False, id="kind")
+            with Vertical(id="target-box"):
+                with Horizontal(classes="create-row"):
+                    yield Label("Project/group", classes="create-label")
+                    yield Input(placeholder="type to search", id="target-search")
+                yield OptionList(id="targets")
+                yield Static("", id="target-chosen", markup=False)
+            with Horizontal(classes="create-row"):
+                yield Label("Name", classes="create-label")
+                yield Input(value=self.start_name or self.template.id, id="name")
+            with Horizontal(classes="create-row"):
+                yield Label("Description", classes="create-label")
+                yield Input(value=self.template.description, id="description")
+            with Horizontal(classes="create-row"):
+                yield Label("Expires", classes="create-label")
+                yield Input(placeholder="YYYY-MM-DD (empty: template default)", id="expires")
+            with Horizontal(classes="create-row", id="role-row"):
+                yield Label("Role", classes="create-label")
+                yield Select(ROLES, allow_blank=True, prompt="template default", id="role")
+            yield Label("Scopes (! = can write)")
+            yield SelectionList[str](id="scopes")
+            yield Static("", id="create-preview", markup=False)
+            yield Static("", id="create-error", markup=False)
+            with Horizontal(id="create-buttons"):
+                yield Button("Create", variant="primary", id="create-go")
+                if self._save is not None:
+                    yield Input(placeholder="template id", id="template-id")
+                    yield Button("Save as template", id="create-save")
+                yield Button("Cancel", id="create-cancel")
+
+    def on_mount(self) -> None:
+        self._fill_scopes()
+        self._kind_changed()
+        self.query_one("#template", Select).focus()
+
+    # --- helpers ----------------------------------------------------------------
+    def _kind_options(self) -> list[tuple[str, TokenKind]]:
+        return [(kind.value, kind) for kind in CREATABLE_KINDS if kind in self.template.kinds]
+
+    @property
+    def current_place(self) -> Place:
+        """The instance chosen."""
+        return self.places[self.place]
+
+    def _fill_scopes(self) -> None:
+        chosen = set(self.template.variant_for(self.kind).scopes)
+        scopes = self.query_one("#scopes", SelectionList)
+        scopes.clear_options()
+        for choice in scope_choices(self.kind, is_admin=self.current_place.is_admin):
+            label = ("! " if choice.writes else "  ") + choice.scope
+            if choice.why_not:
+                label += f"  ({choice.why_not})"
+            scopes.add_option(
+                Selection(
+                    label,
+                    choice.scope,
+                    initial_state=choice.scope in chosen and choice.why_not is None,
+                    disabled=choice.why_not is not None,
+                )
+            )
+
+    def _kind_changed(self) -> None:
+        needs_target = self.kind is not TokenKind.PERSONAL
+        self.query_one("#target-box").display = needs_target
+        self.query_one("#role-row").display = self.kind.is_resource_token
+        if needs_target:
+            self.search_resources(self.query_one("#target-search", Input).value)
+        self._refresh_preview()
+
+    def _form(self) -> CreateForm:
+        role = self.query_one("#role", Select).value
+        return CreateForm(
+            template=self.template,
+            kind=self.kind,
+            resource=self.resource,
+            name=self.query_one("#name", Input).value,
+            description=self.query_one("#description", Input).value,
+            expires=self.query_one("#expires", Input).value,
+            role=role if isinstance(role, str) else None,
+            scopes=tuple(self.query_one("#scopes", SelectionList).selected),
+        )
+
+    def _refresh_preview(self) -> None:
+        """Validate what is typed and show the request it makes (or what to fix)."""
+        place = self.current_place
+        error = self.query_one("#create-error", Static)
+        shown = self.query_one("#create-preview", Static)
+        button = self.query_one("#create-go", Button)
+        self.form_url = None
+        try:
+            self.request = build_request(self._form(), self.today, is_admin=place.is_admin)
+        except ValidationError as problem:
+            self.request = None
+            shown.update("")
+            error.update(f"{problem.field}: {problem.message}")
+            button.disabled = True
+            return
+        error.update("")
+        button.disabled = False
+        try:
+            path = create_path(self.request, user_id=place.user_id, is_admin=place.is_admin)
+        except NotPossible as reason:
+            if self.request.kind is TokenKind.PERSONAL:
+                version = parse_version(place.version)
+                legacy = version is not None and version < (16, 0)
+                self.form_url = personal_token_form_url(
+                    place.url, self.request.name, self.request.scopes, legacy=legacy
+                )
+                shown.update(
+                    f"{reason}:\n{self.form_url}\n(prefilled with this name and these scopes; "
+                    "choose the expiry there)"
+                )
+                button.label = "Open GitLab's form"
+                return
+            shown.update(str(reason))
+            button.disabled = True
+            return
+        button.label = "Create"
+        shown.update(preview(self.request, path))
+
+    # --- events -----------------------------------------------------------------
+    @on(Select.Changed, "#template")
+    def template_chosen(self, event: Select.Changed) -> None:
+        if not isinstance(event.value, str) or event.value == self.template.id:
+            return
+        self.template = self.templates[event.value]
+        kinds = self._kind_options()
+        kind_select = self.query_one("#kind", Select)
+        kind_select.set_options(kinds)
+        self.kind = self.kind if self.kind in self.template.kinds else kinds[0][1]
+        kind_select.value = self.kind
+        self.query_one("#name", Input).value = self.template.id
+        self.query_one("#description", Input).value = self.template.description
+        self._fill_scopes()
+        self._kind_changed()
+
+    @on(Select.Changed, "#instance")
+    def instance_chosen(self, event: Select.Changed) -> None:
+        if isinstance(event.value, str) and event.value != self.place:
+            self.place = event.value
+            self.resource = None
+            self._fill_scopes()
+            self._kind_changed()
+
+    @on(Select.Changed, "#kind")
+    def kind_chosen(self, event: Select.Changed) -> None:
+        if isinstance(event.value, TokenKind) and event.value is not self.kind:
+            self.kind = event.value
+            self.resource = None
+            self._fill_scopes()
+            self._kind_changed()
+
+    @on(Select.Changed, "#role")
+    @on(Input.Changed, "#name")
+    @on(Input.Changed, "#description")
+    @on(Input.Changed, "#expires")
+    @on(SelectionList.SelectedChanged)
+    def field_changed(self) -> None:
+        self._refresh_preview()
+
+    @on(Input.Changed, "#target-search")
+    def target_typed(self, event: Input.Changed) -> None:
+        self.search_resources(event.value)
+
+    @work(thread=True, exclusive=True, group="resources", exit_on_error=False)
+    def search_resources(self, text: str) -> None:
+        """Where the user may create this kind of token (GitLab's search, in a worker)."""
+        place, kind = self.place, self.kind
+        try:
+            found = self._load(place, kind, text.strip())
+        except ActionError as error:
+            self.app.call_from_thread(self._resources_failed, error.message)
+            return
+        self.app.call_from_thread(self._show_resources, found)
+
+    def _show_resources(self, found: list[Resource]) -> None:
+        self.resources = found
+        targets = self.query_one("#targets", OptionList)
+        targets.clear_options()
+        for index, resource in enumerate(found):
+            label = f"{resource.type.value:<8} {printable(resource.path or str(resource.id))}"
+            targets.add_option(Option(label, id=f"resource-{index}"))
+        if not found:
+            targets.add_option(Option("nothing here where you have the role", disabled=True))
+
+    def _resources_failed(self, message: str) -> None:
+        self.query_one("#target-chosen", Static).update(message)
+
+    @on(OptionList.OptionSelected, "#targets")
+    def target_chosen(self, event: OptionList.OptionSelected) -> None:
+        index = int((event.option.id or "resource-0").rsplit("-", 1)[1])
+        resource = self.resources[index]
+        if self.kind in (TokenKind.PROJECT, TokenKind.GROUP) and resource.type.value != (
+            self.kind.value
+        ):
+            self.query_one("#target-chosen", Static).update(
+                f"a {self.kind.value} token needs a {self.kind.value}"
+            )
+            return
+        self.resource = resource
+        self.query_one("#target-chosen", Static).update(
+            f"chosen: {resource.type.value} {printable(resource.path or str(resource.id))}"
+        )
+        self._refresh_preview()
+
+    @on(Button.Pressed, "#create-cancel")
+    def action_cancel(self) -> None:
+        if not self.running:
+            self.dismiss(None)
+
+    @on(Button.Pressed, "#create-go")
+    def action_create(self) -> None:
+        if self.running or self.request is None:
+            return
+        if self.form_url is not None:
+            self.open_form(self.form_url)
+            return
+        self.running = True
+        self.query_one("#create-go", Button).disabled = True
+        self.query_one("#create-error", Static).update("creating…")
+        self.run_create(self.place, self.request)
+
+    @work(thread=True, exclusive=True, group="create", exit_on_error=False)
+    def run_create(self, place: str, request: CreateRequest) -> None:
+        try:
+            issued = self._create(place, request)
+        except ActionError as error:
+            self.app.call_from_thread(self._failed, error.message)
+            return
+        except Exception as error:  # never a traceback in the UI
+            self.app.call_from_thread(self._failed, f"gltui failed ({type(error).__name__})")
+            return
+        self.app.call_from_thread(self.dismiss, Created(place, issued))
+
+    def _failed(self, message: str) -> None:
+        self.running = False
+        self.query_one("#create-go", Button).disabled = False
+        self.query_one("#create-error", Static).update(message)
+
+    @work(thread=True, group="browser", exit_on_error=False)
+    def open_form(self, url: str) -> None:
+        """Open GitLab's prefilled form in the browser (and copy its address)."""
+        import webbrowser
+
+        self.app.call_from_thread(self.app.copy_to_clipboard, url)
+        opened = False
+        try:
+            opened = webbrowser.open(url)
+        except webbrowser.Error:
+            opened = False
+        message = (
+            "Opened GitLab's form in your browser (the address is on the clipboard too)."
+            if opened
+            else "No browser here: the address is on the clipboard and shown above."
+        )
+        self.app.call_from_thread(self.notify, message, timeout=5)
+
+    @on(Button.Pressed, "#create-save")
+    def save_as_template(self) -> None:
+        if self._save is None or self.request is None:
+            return
+        template_id = self.query_one("#template-id", Input).value.strip()
+        if not template_id:
+            self.query_one("#create-error", Static).update("template id: give it a name")
+            return
+        lifetime = (self.request.expires_at - self.today).days
+        table = template_table(self.request, self.request.name, lifetime)
+        self.write_template(template_id, table)
+
+    @work(thread=True, group="save", exit_on_error=False)
+    def write_template(self, template_id: str, table: dict[str, object]) -> None:
+        assert self._save is not None
+        try:
+            self._save(template_id, table)
+        except (OSError, ValueError, DomainError) as error:
+            self.app.call_from_thread(
+                self.query_one("#create-error", Static).update,
+                f"could not save the template: {error}",
+            )
+            return
+        self.app.call_from_thread(
+            self.notify, f"Saved template {template_id!r} in the config file.", timeout=4
+        )

@@ -1,0 +1,115 @@
+"""Rotate a token: GitLab revokes it and issues a successor with the same settings.
+
+The modal warns that the old value stops working at once and about GitLab's reuse
+detection, asks for the new expiry (empty: GitLab's default), then runs the call
+in a worker. A refusal is shown in the modal, which keeps what was typed.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import date
+from typing import ClassVar
+
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Horizontal, Vertical
+from textual.screen import ModalScreen
+from textual.widgets import Button, Input, Static
+
+from gltui.actions.service import ActionError, Issued
+
+Rotate = Callable[[date | None], Issued]
+
+
+def parse_expiry(text: str, today: date) -> date | None:
+    """An empty field means GitLab's default; otherwise a future ``YYYY-MM-DD``."""
+    text = text.strip()
+    if not text:
+        return None
+    try:
+        chosen = date.fromisoformat(text)
+    except ValueError:
+        raise ValueError("write the expiry as YYYY-MM-DD, or leave it empty") from None
+    if chosen <= today:
+        raise ValueError("the new expiry must be after today")
+    return chosen
+
+
+class RotateScreen(ModalScreen[Issued | None]):
+    """Dismisses with the successor (and its value, shown next), or ``None``."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("escape", "cancel", "Cancel", tooltip="Close without rotating"),
+    ]
+
+    def __init__(self, token_text: str, today: date, rotate: Rotate, expiry_note: str) -> None:
+        """``token_text``: the token as :func:`~gltui.tui.screens.revoke.describe` words it;
+        ``rotate`` blocks (it runs in a worker); ``expiry_note`` says what GitLab does
+        with an empty expiry on this instance's version."""
+        super().__init__()
+        self.token_text = token_text
+        self.today = today
+        self._rotate = rotate
+        self.expiry_note = expiry_note
+        self.running = False
+
+    def compose(self) -> ComposeResult:
+        with Vertical(id="rotate"):
+            yield Static(f"Rotate {self.token_text}?", id="rotate-title", markup=False)
+            yield Static(
+                "GitLab revokes this token at once and issues a new one with the same name "
+                "and scopes: anything still using the old value stops working now. Rotate "
+                "only tokens you will redeploy immediately (replace, p, is gentler). Never "
+                "rotate the old token again later: GitLab's reuse detection then revokes the "
+                "new one too.",
+                id="rotate-warning",
+                markup=False,
+            )
+            yield Input(placeholder="new expiry YYYY-MM-DD (empty: GitLab's default)", id="expiry")
+            yield Static(self.expiry_note, id="rotate-note", markup=False)
+            yield Static("", id="rotate-error", markup=False)
+            with Horizontal(id="rotate-buttons"):
+                yield Button("Rotate", variant="warning", id="rotate-go")
+                yield Button("Cancel", id="rotate-cancel")
+
+    def on_mount(self) -> None:
+        self.query_one("#expiry", Input).focus()
+
+    @on(Button.Pressed, "#rotate-cancel")
+    def action_cancel(self) -> None:
+        if not self.running:
+            self.dismiss(None)
+
+    @on(Input.Submitted, "#expiry")
+    @on(Button.Pressed, "#rotate-go")
+    def go(self) -> None:
+        if self.running:
+            return
+        try:
+            expires = parse_expiry(self.query_one("#expiry", Input).value, self.today)
+        except ValueError as error:
+            self.query_one("#rotate-error", Static).update(str(error))
+            return
+        self.running = True
+        self.query_one("#rotate-go", Button).disabled = True
+        self.query_one("#rotate-error", Static).update("rotating…")
+        self.run_rotate(expires)
+
+    @work(thread=True, exclusive=True, exit_on_error=False)
+    def run_rotate(self, expires: date | None) -> None:
+        try:
+            issued = self._rotate(expires)
+        except ActionError as error:
+            self.app.call_from_thread(self._failed, error.message)
+            return
+        except Exception as error:  # never a traceback in the UI
+            self.app.call_from_thread(self._failed, f"gltui failed ({type(error).__name__})")
+            return
+        self.app.call_from_thread(self.dismiss, issued)
+
+    def _failed(self, message: str) -> None:
+        self.running = False
+        self.query_one("#rotate-go", Button).disabled = False
+        self.query_one("#rotate-error", Static).update(message)

@@ -1,0 +1,121 @@
+"""After a session that made GitLab issue tokens, no value is anywhere gltui wrote.
+
+The one place a value may appear is the secret modal while the user reveals it.
+Everything else is scanned: cache, history, review and pending-replacement files,
+the config file (a template was saved), every log record at DEBUG (gltui's,
+python-gitlab's, urllib3's), captured stdout/stderr, screenshots taken while the
+modal was open (masked) and after it closed, and the reprs of the objects that
+carried the values.
+"""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+import pytest
+from textual.widgets import Button, Input, Select
+
+from gltui.domain.tokens import TokenKind
+from gltui.inventory.cache import History, SnapshotCache
+from gltui.inventory.engine import InventoryEngine
+from gltui.inventory.reviews import ReviewLog
+from gltui.sandbox.server import RunningSandbox
+from gltui.tui.app import GltuiApp
+from gltui.tui.screens.secret import SecretScreen
+from tests.conftest import fixed_clock
+from tests.test_tui import settle
+from tests.test_tui_actions import choose_target, make_engine, select
+
+
+async def test_no_issued_value_is_left_anywhere(
+    sandbox: RunningSandbox,
+    tmp_path: Path,
+    captured_secrets: list[str],
+    caplog: pytest.LogCaptureFixture,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    caplog.set_level(logging.DEBUG)
+    config = tmp_path / "config.toml"
+    config.write_text("[settings]\nexpiring_window_days = 14\n")
+    base = make_engine(sandbox, tmp_path)
+    engine = InventoryEngine(
+        base.specs,
+        cache=SnapshotCache(tmp_path / "cache"),
+        history=History(tmp_path / "data"),
+        reviews=ReviewLog(tmp_path / "data"),
+    )
+    shots: list[str] = []
+    app = GltuiApp(engine, clock=fixed_clock, config_path=config)
+    async with app.run_test(size=(150, 50)) as pilot:
+        await settle(app, pilot)
+
+        # rotate: reveal and copy the value, as a user would
+        await select(app, pilot, "k8s agent")
+        await pilot.press("R")
+        await pilot.pause()
+        app.screen.query_one("#expiry", Input).value = "2027-01-15"
+        await pilot.press("enter")
+        await settle(app, pilot)
+        assert isinstance(app.screen, SecretScreen)
+        shots.append(app.export_screenshot())  # masked: no value yet
+        await pilot.press("v", "c", "escape")
+        await settle(app, pilot)
+
+        # create a project token from a template, and save the settings as a template
+        await pilot.press("c")
+        await pilot.pause()
+        app.screen.query_one("#template", Select).value = "jira-commits"
+        await pilot.pause()
+        app.screen.query_one("#kind", Select).value = TokenKind.PROJECT
+        await pilot.pause()
+        await choose_target(app, pilot, "acme/website")
+        app.screen.query_one("#template-id", Input).value = "saved"
+        app.screen.query_one("#create-save", Button).press()
+        await settle(app, pilot)
+        await pilot.press("ctrl+s")
+        await settle(app, pilot)
+        assert isinstance(app.screen, SecretScreen)
+        shots.append(app.export_screenshot())
+        await pilot.press("c", "escape")
+        await settle(app, pilot)
+
+        # replace: a successor now, the old token later
+        await select(app, pilot, "metrics")
+        await pilot.press("p")
+        await pilot.pause()
+        await pilot.click("#confirm-go")
+        await settle(app, pilot)
+        await pilot.press("v", "escape")
+        await settle(app, pilot)
+
+        # a review sign-off, and a refresh that rewrites snapshots and history
+        await pilot.press("v")
+        await settle(app, pilot)
+        await pilot.press("s")
+        await settle(app, pilot)
+        await pilot.press("escape", "r")
+        await settle(app, pilot)
+        shots.append(app.export_screenshot())
+        shots.append(str(app.dashboard.instances))
+        shots.append(str(app.clipboard))
+
+    assert len(captured_secrets) == 3
+    assert len(set(captured_secrets)) == 3
+    written = [p for p in tmp_path.rglob("*") if p.is_file()]
+    names = {p.name for p in written}
+    assert "reviews.json" in names
+    assert "pending-replacements.json" in names
+    assert any(name.startswith("snapshot-") for name in names)
+    assert any(name.startswith("history-") for name in names)
+    assert "templates" in config.read_text()
+    out, err = capsys.readouterr()
+    haystacks = {str(p): p.read_text(errors="replace") for p in written}
+    haystacks["log records"] = caplog.text
+    haystacks["stdout"] = out
+    haystacks["stderr"] = err
+    for index, shot in enumerate(shots):
+        haystacks[f"screen {index}"] = shot
+    for secret in captured_secrets:
+        for where, text in haystacks.items():
+            assert secret not in text, f"a token value leaked into {where}"

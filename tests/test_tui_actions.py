@@ -1,0 +1,451 @@
+"""Revoke, rotate, replace and create, driven with Pilot against the sandbox."""
+
+from __future__ import annotations
+
+import tomllib
+from pathlib import Path
+
+import pytest
+from textual.widgets import Button, Input, OptionList, Select, SelectionList, Static
+
+from gltui.domain.secret import Secret
+from gltui.domain.states import TokenState
+from gltui.domain.tokens import Token, TokenKind
+from gltui.inventory.cache import History, SnapshotCache
+from gltui.inventory.engine import InventoryEngine
+from gltui.inventory.spec import InstanceSpec
+from gltui.sandbox.server import RunningSandbox
+from gltui.tui.app import GltuiApp
+from gltui.tui.screens.confirm import ConfirmScreen
+from gltui.tui.screens.create import CreateScreen
+from gltui.tui.screens.dashboard import DashboardScreen
+from gltui.tui.screens.revoke import RevokeScreen
+from gltui.tui.screens.rotate import RotateScreen
+from gltui.tui.screens.secret import SecretScreen
+from gltui.tui.widgets.token_table import TokenTable
+from tests.conftest import fixed_clock
+from tests.test_tui import settle
+
+Pilot = object  # the Pilot type is generic over the app; tests only await its methods
+
+
+def make_engine(
+    sandbox: RunningSandbox, tmp_path: Path, persona: str = "maintainer", **spec: object
+) -> InventoryEngine:
+    instance = InstanceSpec(
+        "work",
+        sandbox.url,
+        Secret(getattr(sandbox.credentials, persona)),
+        **spec,  # type: ignore[arg-type]
+    )
+    return InventoryEngine(
+        [instance], cache=SnapshotCache(tmp_path / "cache"), history=History(tmp_path / "data")
+    )
+
+
+def rows(app: GltuiApp) -> list[Token]:
+    return [row.token for row in app.dashboard.query_one(TokenTable).rows]
+
+
+def everything(app: GltuiApp) -> dict[str, Token]:
+    return {row.token.name: row.token for row in app.dashboard._all_rows()}
+
+
+async def select(app: GltuiApp, pilot: object, name: str) -> Token:
+    """Filter the table to ``name`` and put the cursor on it."""
+    await pilot.press("escape", "slash", *name, "enter")  # type: ignore[attr-defined]
+    await pilot.pause()  # type: ignore[attr-defined]
+    table = app.dashboard.query_one(TokenTable)
+    assert table.current is not None
+    assert table.current.token.name == name
+    return table.current.token
+
+
+def text_of(app: GltuiApp, selector: str) -> str:
+    return str(app.screen.query_one(selector, Static).render())
+
+
+async def test_revoke_one_token_updates_the_table_without_a_refresh(
+    sandbox: RunningSandbox, tmp_path: Path
+) -> None:
+    app = GltuiApp(make_engine(sandbox, tmp_path), clock=fixed_clock)
+    async with app.run_test(size=(140, 40)) as pilot:
+        await settle(app, pilot)
+        requests_before = app.dashboard.instances["work"].requests
+        token = await select(app, pilot, "k8s agent")
+        await pilot.press("d")
+        await pilot.pause()
+        screen = app.screen
+        assert isinstance(screen, RevokeScreen)
+        assert '"k8s agent": personal token on work, of mara' in text_of(app, "#target-0")
+        assert "cannot be undone" in text_of(app, "#revoke-warning")
+        assert not screen.needs_word  # one token that is not gltui's own
+        assert app.focused is screen.query_one("#revoke-cancel")  # enter would not revoke
+        await pilot.click("#revoke-go")
+        await settle(app, pilot)
+        assert "✓" in text_of(app, "#target-0")
+        assert "revoked" in text_of(app, "#target-0")
+        await pilot.click("#revoke-cancel")  # now labelled Close
+        await pilot.pause()
+        assert isinstance(app.screen, DashboardScreen)
+        assert everything(app)["k8s agent"].revoked
+        assert app.dashboard.instances["work"].requests == requests_before  # no refresh
+        # the snapshot agrees, so the next start does not show it as active
+        await app.workers.wait_for_complete()
+        cached = SnapshotCache(tmp_path / "cache").load("work")
+        assert cached is not None
+        assert next(t for t in cached.tokens if t.identity == token.identity).revoked
+
+
+async def test_bulk_revoke_needs_the_word(sandbox: RunningSandbox, tmp_path: Path) -> None:
+    app = GltuiApp(make_engine(sandbox, tmp_path), clock=fixed_clock)
+    async with app.run_test(size=(140, 40)) as pilot:
+        await settle(app, pilot)
+        await select(app, pilot, "k8s agent")
+        await pilot.press("space")
+        await select(app, pilot, "expires in 15 days")
+        await pilot.press("space")
+        assert "2 marked" in str(app.dashboard.query_one("#view-status", Static).render())
+        await pilot.press("escape", "d")
+        await pilot.pause()
+        screen = app.screen
+        assert isinstance(screen, RevokeScreen)
+        assert screen.needs_word
+        assert len(screen.targets) == 2
+        go = screen.query_one("#revoke-go", Button)
+        assert go.disabled
+        await pilot.press(*"revok")
+        assert go.disabled
+        await pilot.press("e")
+        assert not screen.query_one("#revoke-go", Button).disabled  # mypy narrowed go.disabled
+        await pilot.press("enter")
+        await settle(app, pilot)
+        assert "2 revoked" in text_of(app, "#revoke-warning")
+        await pilot.press("escape")
+        await pilot.pause()
+        tokens = everything(app)
+        assert tokens["k8s agent"].revoked
+        assert tokens["expires in 15 days"].revoked
+        assert not app.dashboard.query_one(TokenTable).marked  # marks cleared
+
+
+async def test_gltuis_own_token_needs_the_word_and_says_why(
+    sandbox: RunningSandbox, tmp_path: Path
+) -> None:
+    app = GltuiApp(make_engine(sandbox, tmp_path), clock=fixed_clock)
+    async with app.run_test(size=(140, 40)) as pilot:
+        await settle(app, pilot)
+        own = app.dashboard.instances["work"].own_token
+        assert own is not None
+        await pilot.press("slash", *"gltui", "enter")
+        table = app.dashboard.query_one(TokenTable)
+        table.cursor = next(i for i, r in enumerate(table.rows) if r.token.identity == own.identity)
+        await pilot.press("d")
+        await pilot.pause()
+        screen = app.screen
+        assert isinstance(screen, RevokeScreen)
+        assert screen.needs_word
+        assert "gltui signs in with" in str(screen.query_one(".revoke-own", Static).render())
+        await pilot.press("escape")
+        await pilot.pause()
+        assert not everything(app)["gltui"].revoked
+
+
+async def test_a_permission_error_is_explained(sandbox: RunningSandbox, tmp_path: Path) -> None:
+    app = GltuiApp(make_engine(sandbox, tmp_path, "readonly"), clock=fixed_clock)
+    async with app.run_test(size=(140, 40)) as pilot:
+        await settle(app, pilot)
+        await select(app, pilot, "k8s agent")
+        await pilot.press("d")
+        await pilot.pause()
+        await pilot.click("#revoke-go")
+        await settle(app, pilot)
+        line = text_of(app, "#target-0")
+        assert line.startswith("✗")
+        assert "lacks the api scope" in line
+        assert "0 revoked, 1 failed" in text_of(app, "#revoke-warning")
+        await pilot.press("escape")
+        await pilot.pause()
+        assert not everything(app)["k8s agent"].revoked
+
+
+async def test_read_only_offers_no_mutating_action(sandbox: RunningSandbox, tmp_path: Path) -> None:
+    app = GltuiApp(make_engine(sandbox, tmp_path), clock=fixed_clock, readonly=True)
+    async with app.run_test(size=(140, 40)) as pilot:
+        await settle(app, pilot)
+        await select(app, pilot, "k8s agent")
+        for key in ("d", "R", "p", "c", "C", "space"):
+            await pilot.press(key)
+            await pilot.pause()
+            assert isinstance(app.screen, DashboardScreen), key
+        shown = {binding.action for (_, binding, enabled, _) in app.active_bindings.values()}
+        assert "revoke" not in shown or not any(
+            enabled for (_, b, enabled, _) in app.active_bindings.values() if b.action == "revoke"
+        )
+        assert "read-only" in str(app.dashboard.query_one("#view-status", Static).render())
+    # one instance marked read-only in the config: the action says so
+    app = GltuiApp(make_engine(sandbox, tmp_path, readonly=True), clock=fixed_clock)
+    async with app.run_test(size=(140, 40)) as pilot:
+        await settle(app, pilot)
+        await select(app, pilot, "k8s agent")
+        await pilot.press("d")
+        await pilot.pause()
+        assert isinstance(app.screen, DashboardScreen)
+        assert any("read-only" in str(n.message) for n in app._notifications)
+
+
+async def test_rotate_shows_the_new_value_once(
+    sandbox: RunningSandbox, tmp_path: Path, captured_secrets: list[str]
+) -> None:
+    app = GltuiApp(make_engine(sandbox, tmp_path), clock=fixed_clock)
+    copied: list[str] = []
+    async with app.run_test(size=(140, 40)) as pilot:
+        original_copy = app.copy_to_clipboard
+
+        def record(text: str) -> None:
+            copied.append(text)
+            original_copy(text)
+
+        app.copy_to_clipboard = record  # type: ignore[method-assign]
+        await settle(app, pilot)
+        old = await select(app, pilot, "k8s agent")
+        await pilot.press("R")
+        await pilot.pause()
+        assert isinstance(app.screen, RotateScreen)
+        assert "stops working now" in text_of(app, "#rotate-warning")
+        await pilot.press(*"2026-13-01", "enter")
+        await pilot.pause()
+        assert "YYYY-MM-DD" in text_of(app, "#rotate-error")  # the form keeps what was typed
+        assert app.screen.query_one("#expiry", Input).value == "2026-13-01"
+        app.screen.query_one("#expiry", Input).value = "2027-01-15"
+        await pilot.press("enter")
+        await settle(app, pilot)
+        screen = app.screen
+        assert isinstance(screen, SecretScreen)
+        (secret,) = captured_secrets
+        assert secret not in text_of(app, "#secret-value")  # masked until revealed
+        assert "glpat-••••" in text_of(app, "#secret-value")
+        await pilot.press("v")
+        assert secret in text_of(app, "#secret-value")
+        await pilot.press("c")
+        assert copied == [secret]
+        assert app.clipboard != secret  # Textual's in-app copy is cleared
+        await pilot.press("escape")
+        await pilot.pause()
+        assert isinstance(app.screen, DashboardScreen)
+        tokens = [t for t in app.dashboard._all_rows() if t.token.name == "k8s agent"]
+        states = {row.token.id: row.state for row in tokens}
+        assert states[old.id] is TokenState.REVOKED
+        (new_id,) = [token_id for token_id in states if token_id != old.id]
+        assert states[new_id] is TokenState.ACTIVE
+        assert secret not in app.export_screenshot()
+
+
+async def test_rotate_refused_for_kinds_gitlab_cannot_rotate(
+    sandbox: RunningSandbox, tmp_path: Path
+) -> None:
+    app = GltuiApp(make_engine(sandbox, tmp_path), clock=fixed_clock)
+    async with app.run_test(size=(140, 40)) as pilot:
+        await settle(app, pilot)
+        await select(app, pilot, "k8s pull")  # a deploy token
+        await pilot.press("R")
+        await pilot.pause()
+        assert isinstance(app.screen, DashboardScreen)
+        assert any("use replace" in str(n.message) for n in app._notifications)
+
+
+async def test_replace_keeps_the_old_token_until_confirmed_across_restarts(
+    sandbox: RunningSandbox, tmp_path: Path, captured_secrets: list[str]
+) -> None:
+    app = GltuiApp(make_engine(sandbox, tmp_path), clock=fixed_clock)
+    async with app.run_test(size=(140, 40)) as pilot:
+        await settle(app, pilot)
+        await select(app, pilot, "metrics")  # a project token
+        await pilot.press("p")
+        await pilot.pause()
+        assert isinstance(app.screen, ConfirmScreen)
+        await pilot.click("#confirm-go")
+        await settle(app, pilot)
+        assert isinstance(app.screen, SecretScreen)
+        await pilot.press("escape")  # neither copied nor revealed: warned first
+        await pilot.pause()
+        assert isinstance(app.screen, SecretScreen)
+        await pilot.press("escape")
+        await settle(app, pilot)
+        metrics = [r.token for r in app.dashboard._all_rows() if r.token.name == "metrics"]
+        assert len(metrics) == 2
+        assert not any(t.revoked for t in metrics)  # the old one still works
+        assert "1 replacement pending" in str(
+            app.dashboard.query_one("#view-status", Static).render()
+        )
+    assert len(captured_secrets) == 1
+    pending_file = tmp_path / "data" / "pending-replacements.json"
+    assert pending_file.stat().st_mode & 0o777 == 0o600
+    assert captured_secrets[0] not in pending_file.read_text()
+
+    # a new session remembers it; p on the old token finishes the job
+    app = GltuiApp(make_engine(sandbox, tmp_path), clock=fixed_clock)
+    async with app.run_test(size=(140, 40)) as pilot:
+        await settle(app, pilot)
+        assert "1 replacement pending" in str(
+            app.dashboard.query_one("#view-status", Static).render()
+        )
+        await pilot.press("slash", *"metrics", "enter")
+        table = app.dashboard.query_one(TokenTable)
+        old_id = min(r.token.id for r in table.rows)
+        table.cursor = next(i for i, r in enumerate(table.rows) if r.token.id == old_id)
+        await pilot.press("p")
+        await pilot.pause()
+        assert isinstance(app.screen, RevokeScreen)
+        await pilot.click("#revoke-go")
+        await settle(app, pilot)
+        await pilot.press("escape")
+        await settle(app, pilot)
+        by_id = {
+            r.token.id: r.token for r in app.dashboard._all_rows() if r.token.name == "metrics"
+        }
+        assert by_id[old_id].revoked
+        assert "pending" not in str(app.dashboard.query_one("#view-status", Static).render())
+    assert "metrics" not in pending_file.read_text()
+
+
+async def choose_target(app: GltuiApp, pilot: object, path: str) -> None:
+    await app.workers.wait_for_complete()
+    await pilot.pause()  # type: ignore[attr-defined]
+    targets = app.screen.query_one("#targets", OptionList)
+    labels = [str(targets.get_option_at_index(i).prompt) for i in range(targets.option_count)]
+    targets.highlighted = next(i for i, label in enumerate(labels) if label.endswith(path))
+    targets.action_select()
+    await pilot.pause()  # type: ignore[attr-defined]
+
+
+async def test_create_a_project_token_from_a_template(
+    sandbox: RunningSandbox, tmp_path: Path, captured_secrets: list[str]
+) -> None:
+    app = GltuiApp(make_engine(sandbox, tmp_path), clock=fixed_clock)
+    async with app.run_test(size=(150, 50)) as pilot:
+        await settle(app, pilot)
+        await pilot.press("c")
+        await pilot.pause()
+        screen = app.screen
+        assert isinstance(screen, CreateScreen)
+        screen.query_one("#template", Select).value = "jira-commits"
+        await pilot.pause()
+        screen.query_one("#kind", Select).value = TokenKind.PROJECT
+        await pilot.pause()
+        await choose_target(app, pilot, "acme/website")
+        preview = text_of(app, "#create-preview")
+        assert "POST /api/v4/projects/" in preview
+        assert '"scopes": [\n    "read_api"\n  ]' in preview
+        assert '"access_level": 20' in preview
+        # scopes a project token cannot hold are listed but disabled, with the reason
+        scopes = screen.query_one("#scopes", SelectionList)
+        read_user = next(
+            scopes.get_option_at_index(i)
+            for i in range(scopes.option_count)
+            if scopes.get_option_at_index(i).value == "read_user"
+        )
+        assert read_user.disabled
+        assert "cannot hold 'read_user'" in str(read_user.prompt)
+        await pilot.press("ctrl+s")
+        await settle(app, pilot)
+        assert isinstance(app.screen, SecretScreen)
+        await pilot.press("c", "escape")
+        await settle(app, pilot)
+        created = [r.token for r in app.dashboard._all_rows() if r.token.name == "jira-commits"]
+        assert len(created) == 1
+        assert created[0].kind is TokenKind.PROJECT
+        assert created[0].resource is not None
+        assert created[0].resource.path == "acme/website"
+    assert len(captured_secrets) == 1
+
+
+async def test_create_errors_keep_the_form(sandbox: RunningSandbox, tmp_path: Path) -> None:
+    app = GltuiApp(make_engine(sandbox, tmp_path, "developer"), clock=fixed_clock)
+    async with app.run_test(size=(150, 50)) as pilot:
+        await settle(app, pilot)
+        await pilot.press("c")
+        await pilot.pause()
+        screen = app.screen
+        screen.query_one("#template", Select).value = "jira-commits"
+        await pilot.pause()
+        screen.query_one("#kind", Select).value = TokenKind.PROJECT
+        await pilot.pause()
+        await choose_target(app, pilot, "opensource/gltui-demo")
+        # caught before any request: an expiry past the limit
+        screen.query_one("#expires", Input).value = "2030-01-01"
+        await pilot.pause()
+        assert "expires" in text_of(app, "#create-error")
+        assert screen.query_one("#create-go", Button).disabled
+        screen.query_one("#expires", Input).value = ""
+        screen.query_one("#name", Input).value = "my reader"
+        screen.query_one("#role", Select).value = "owner"  # above dev's Maintainer
+        await pilot.pause()
+        await pilot.press("ctrl+s")
+        await settle(app, pilot)
+        assert isinstance(app.screen, CreateScreen)
+        assert "role is higher than your own" in text_of(app, "#create-error")
+        assert screen.query_one("#name", Input).value == "my reader"
+
+
+async def test_personal_tokens_fall_back_to_gitlabs_prefilled_form(
+    sandbox: RunningSandbox, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    opened: list[str] = []
+
+    def fake_open(url: str) -> bool:
+        opened.append(url)
+        return True
+
+    monkeypatch.setattr("webbrowser.open", fake_open)
+    app = GltuiApp(make_engine(sandbox, tmp_path), clock=fixed_clock)
+    async with app.run_test(size=(150, 50)) as pilot:
+        await settle(app, pilot)
+        await pilot.press("c")
+        await pilot.pause()
+        screen = app.screen
+        screen.query_one("#template", Select).value = "jira-commits"
+        await pilot.pause()
+        screen.query_one("#kind", Select).value = TokenKind.PERSONAL
+        await pilot.pause()
+        assert str(screen.query_one("#create-go", Button).label) == "Open GitLab's form"
+        preview = text_of(app, "#create-preview")
+        assert "only administrators" in preview
+        path = "/-/user_settings/personal_access_tokens?name=jira-commits&scopes=read_api"
+        url = sandbox.url + path
+        assert url in preview
+        await pilot.press("ctrl+s")
+        await settle(app, pilot)
+        assert opened == [url]
+        assert app.clipboard == url
+        assert isinstance(app.screen, CreateScreen)
+
+
+async def test_create_like_this_and_save_as_template(
+    sandbox: RunningSandbox, tmp_path: Path
+) -> None:
+    config = tmp_path / "config.toml"
+    config.write_text(
+        '[settings]\nexpiring_window_days = 14\n\n[[instances]]\nname = "x"\n'
+        'url = "https://x.example"\ntoken_env = "X"\n'
+    )
+    app = GltuiApp(make_engine(sandbox, tmp_path), clock=fixed_clock, config_path=config)
+    async with app.run_test(size=(150, 50)) as pilot:
+        await settle(app, pilot)
+        token = await select(app, pilot, "old laptop")  # expired: still a fine model
+        await pilot.press("C")
+        await pilot.pause()
+        screen = app.screen
+        assert isinstance(screen, CreateScreen)
+        assert screen.query_one("#name", Input).value == "old laptop"
+        assert screen.kind is TokenKind.PERSONAL
+        assert set(screen.query_one("#scopes", SelectionList).selected) == set(token.scopes)
+        screen.query_one("#template-id", Input).value = "laptop"
+        await pilot.click("#create-save")
+        await settle(app, pilot)
+    saved = tomllib.loads(config.read_text())
+    assert saved["templates"]["laptop"]["scopes"] == list(token.scopes)
+    assert saved["templates"]["laptop"]["kinds"] == ["personal"]
+    assert saved["instances"][0]["name"] == "x"  # the rest of the file is kept
+    assert saved["settings"]["expiring_window_days"] == 14
+    assert config.stat().st_mode & 0o777 == 0o600
