@@ -17,8 +17,10 @@ from collections.abc import Awaitable, Callable
 from pathlib import Path
 
 from textual.pilot import Pilot
+from textual.widgets import Input, OptionList, Select
 
 from gltui.demo import demo_engine
+from gltui.domain.tokens import TokenKind
 from gltui.tui.app import GltuiApp
 
 OUT = Path(__file__).resolve().parent.parent / "screenshots"
@@ -53,12 +55,37 @@ async def review(pilot: Pilot[None]) -> None:
     await pilot.pause(0.5)
 
 
+async def revoke(pilot: Pilot[None]) -> None:
+    """Two tokens marked for a bulk revoke: the modal asks for the word."""
+    await pilot.press("slash", *"k8s agent", "enter", "space", "space", "escape", "d")
+    await pilot.press(*"revo")
+
+
+async def create(pilot: Pilot[None]) -> None:
+    """The create pane: a Jira reader for a project, and the request it would send."""
+    await pilot.press("c")
+    await pilot.pause(0.3)
+    screen = pilot.app.screen
+    screen.query_one("#template", Select).value = "jira-commits"
+    await pilot.pause(0.2)
+    screen.query_one("#kind", Select).value = TokenKind.PROJECT
+    await pilot.pause(0.2)
+    screen.query_one("#target-search", Input).value = "website"
+    await pilot.pause(0.5)
+    await pilot.app.workers.wait_for_complete()
+    await pilot.pause(0.2)
+    screen.query_one("#targets", OptionList).action_select()
+    await pilot.pause(0.2)
+
+
 SCENES: dict[str, Scene] = {
     "dashboard": dashboard,
     "filtered": filtered,
     "details": details,
     "help": help_screen,
     "review": review,
+    "revoke": revoke,
+    "create": create,
 }
 
 

@@ -113,49 +113,74 @@ class CreateScreen(ModalScreen[Created | None]):
 
     # --- layout -------------------------------------------------------------------
     def compose(self) -> ComposeResult:
-        with VerticalScroll(id="create"):
+        with Vertical(id="create"):
             yield Static("Create a token", id="create-title")
-            with Horizontal(classes="create-row"):
-                yield Label("Template", classes="create-label")
-                yield Select(
-                    [(printable(t.title), t.id) for t in self.templates.values()],
-                    value=self.template.id,
-                    allow_blank=False,
-                    id="template",
-                )
-            with Horizontal(classes="create-row"):
-                yield Label("Instance", classes="create-label")
-                yield Select(
-                    [(printable(name), name) for name in self.places],
-                    value=self.place,
-                    allow_blank=False,
-                    id="instance",
-                )
-            with Horizontal(classes="create-row"):
-                yield Label("Kind", classes="create-label")
-                yield Select(self._kind_options(), value=self.kind, allow_blank=False, id="kind")
-            with Vertical(id="target-box"):
-                with Horizontal(classes="create-row"):
-                    yield Label("Project/group", classes="create-label")
-                    yield Input(placeholder="type to search", id="target-search")
-                yield OptionList(id="targets")
-                yield Static("", id="target-chosen", markup=False)
-            with Horizontal(classes="create-row"):
-                yield Label("Name", classes="create-label")
-                yield Input(value=self.start_name or self.template.id, id="name")
-            with Horizontal(classes="create-row"):
-                yield Label("Description", classes="create-label")
-                yield Input(value=self.template.description, id="description")
-            with Horizontal(classes="create-row"):
-                yield Label("Expires", classes="create-label")
-                yield Input(placeholder="YYYY-MM-DD (empty: template default)", id="expires")
-            with Horizontal(classes="create-row", id="role-row"):
-                yield Label("Role", classes="create-label")
-                yield Select(ROLES, allow_blank=True, prompt="template default", id="role")
-            yield Label("Scopes (! = can write)")
-            yield SelectionList[str](id="scopes")
-            yield Static("", id="create-preview", markup=False)
-            yield Static("", id="create-error", markup=False)
+            with Horizontal(id="create-columns"):
+                with VerticalScroll(id="create-fields"):
+                    with Horizontal(classes="create-row"):
+                        yield Label("Template", classes="create-label")
+                        yield Select(
+                            [(printable(t.title), t.id) for t in self.templates.values()],
+                            value=self.template.id,
+                            allow_blank=False,
+                            id="template",
+                            compact=True,
+                        )
+                    with Horizontal(classes="create-row"):
+                        yield Label("Instance", classes="create-label")
+                        yield Select(
+                            [(printable(name), name) for name in self.places],
+                            value=self.place,
+                            allow_blank=False,
+                            id="instance",
+                            compact=True,
+                        )
+                    with Horizontal(classes="create-row"):
+                        yield Label("Kind", classes="create-label")
+                        yield Select(
+                            self._kind_options(),
+                            value=self.kind,
+                            allow_blank=False,
+                            id="kind",
+                            compact=True,
+                        )
+                    with Vertical(id="target-box"):
+                        with Horizontal(classes="create-row"):
+                            yield Label("Project/group", classes="create-label")
+                            yield Input(
+                                placeholder="type to search", id="target-search", compact=True
+                            )
+                        yield OptionList(id="targets")
+                        yield Static("", id="target-chosen", markup=False)
+                    with Horizontal(classes="create-row"):
+                        yield Label("Name", classes="create-label")
+                        yield Input(
+                            value=self.start_name or self.template.id, id="name", compact=True
+                        )
+                    with Horizontal(classes="create-row"):
+                        yield Label("Description", classes="create-label")
+                        yield Input(value=self.template.description, id="description", compact=True)
+                    with Horizontal(classes="create-row"):
+                        yield Label("Expires", classes="create-label")
+                        yield Input(
+                            placeholder="YYYY-MM-DD (empty: template default)",
+                            id="expires",
+                            compact=True,
+                        )
+                    with Horizontal(classes="create-row", id="role-row"):
+                        yield Label("Role", classes="create-label")
+                        yield Select(
+                            ROLES,
+                            allow_blank=True,
+                            prompt="template default",
+                            id="role",
+                            compact=True,
+                        )
+                with Vertical(id="create-side"):
+                    yield Label("Scopes (! = can write)")
+                    yield SelectionList[str](id="scopes")
+                    yield Static("", id="create-preview", markup=False)
+                    yield Static("", id="create-error", markup=False)
             with Horizontal(id="create-buttons"):
                 yield Button("Create", variant="primary", id="create-go")
                 if self._save is not None:
@@ -315,7 +340,9 @@ class CreateScreen(ModalScreen[Created | None]):
         for index, resource in enumerate(found):
             label = f"{resource.type.value:<8} {printable(resource.path or str(resource.id))}"
             targets.add_option(Option(label, id=f"resource-{index}"))
-        if not found:
+        if found:
+            targets.highlighted = 0  # enter picks the first match at once
+        else:
             targets.add_option(Option("nothing here where you have the role", disabled=True))
 
     def _resources_failed(self, message: str) -> None:
