@@ -23,7 +23,7 @@ from gltui.tui.screens.revoke import RevokeScreen
 from gltui.tui.screens.rotate import RotateScreen
 from gltui.tui.screens.secret import SecretScreen
 from gltui.tui.widgets.token_table import TokenTable
-from tests.conftest import fixed_clock
+from tests.conftest import SandboxFactory, fixed_clock
 from tests.test_tui import settle
 
 Pilot = object  # the Pilot type is generic over the app; tests only await its methods
@@ -178,10 +178,10 @@ async def test_read_only_offers_no_mutating_action(sandbox: RunningSandbox, tmp_
             await pilot.press(key)
             await pilot.pause()
             assert isinstance(app.screen, DashboardScreen), key
-        shown = {binding.action for (_, binding, enabled, _) in app.active_bindings.values()}
-        assert "revoke" not in shown or not any(
-            enabled for (_, b, enabled, _) in app.active_bindings.values() if b.action == "revoke"
-        )
+        footer_actions = {
+            binding.action for (_, binding, enabled, _) in app.active_bindings.values() if enabled
+        }
+        assert not footer_actions & {"revoke", "rotate", "replace", "create", "create_like"}
         assert "read-only" in str(app.dashboard.query_one("#view-status", Static).render())
     # one instance marked read-only in the config: the action says so
     app = GltuiApp(make_engine(sandbox, tmp_path, readonly=True), clock=fixed_clock)
@@ -449,3 +449,25 @@ async def test_create_like_this_and_save_as_template(
     assert saved["instances"][0]["name"] == "x"  # the rest of the file is kept
     assert saved["settings"]["expiring_window_days"] == 14
     assert config.stat().st_mode & 0o777 == 0o600
+
+
+async def test_the_access_token_limit_is_said_plainly(
+    make_sandbox: SandboxFactory, tmp_path: Path
+) -> None:
+    limited = make_sandbox(token_limit=2)  # acme/website holds two active tokens already
+    app = GltuiApp(make_engine(limited, tmp_path), clock=fixed_clock)
+    async with app.run_test(size=(150, 50)) as pilot:
+        await settle(app, pilot)
+        await pilot.press("c")
+        await pilot.pause()
+        screen = app.screen
+        screen.query_one("#template", Select).value = "jira-commits"
+        await pilot.pause()
+        screen.query_one("#kind", Select).value = TokenKind.PROJECT
+        await pilot.pause()
+        await choose_target(app, pilot, "acme/website")
+        await pilot.press("ctrl+s")
+        await settle(app, pilot)
+        assert isinstance(app.screen, CreateScreen)
+        assert "limit of access tokens is reached" in text_of(app, "#create-error")
+        assert not screen.query_one("#create-go", Button).disabled  # fix it and try again
