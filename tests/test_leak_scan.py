@@ -14,7 +14,7 @@ import logging
 from pathlib import Path
 
 import pytest
-from textual.widgets import Button, Input, Select
+from textual.widgets import Button, Input
 
 from gltui.domain.tokens import TokenKind
 from gltui.inventory.cache import History, SnapshotCache
@@ -25,7 +25,7 @@ from gltui.tui.app import GltuiApp
 from gltui.tui.screens.secret import SecretScreen
 from tests.conftest import fixed_clock
 from tests.test_tui import settle
-from tests.test_tui_actions import choose_target, make_engine, select
+from tests.test_tui_actions import make_engine, open_create, select
 
 
 async def test_no_issued_value_is_left_anywhere(
@@ -63,13 +63,7 @@ async def test_no_issued_value_is_left_anywhere(
         await settle(app, pilot)
 
         # create a project token from a template, and save the settings as a template
-        await pilot.press("c")
-        await pilot.pause()
-        app.screen.query_one("#template", Select).value = "jira-commits"
-        await pilot.pause()
-        app.screen.query_one("#kind", Select).value = TokenKind.PROJECT
-        await pilot.pause()
-        await choose_target(app, pilot, "acme/website")
+        await open_create(app, pilot, TokenKind.PROJECT, "acme/website")
         app.screen.query_one("#template-id", Input).value = "saved"
         app.screen.query_one("#create-save", Button).press()
         await settle(app, pilot)

@@ -319,21 +319,30 @@ async def choose_target(app: GltuiApp, pilot: object, path: str) -> None:
     await pilot.pause()  # type: ignore[attr-defined]
 
 
+async def open_create(
+    app: GltuiApp, pilot: object, kind: TokenKind, target: str | None = None
+) -> CreateScreen:
+    """Press c, choose the jira-commits template, the kind and (by path) the target."""
+    await pilot.press("c")  # type: ignore[attr-defined]
+    await pilot.pause()  # type: ignore[attr-defined]
+    screen = app.screen
+    assert isinstance(screen, CreateScreen)
+    screen.query_one("#template", Select).value = "jira-commits"
+    await pilot.pause()  # type: ignore[attr-defined]
+    screen.query_one("#kind", Select).value = kind
+    await pilot.pause()  # type: ignore[attr-defined]
+    if target is not None:
+        await choose_target(app, pilot, target)
+    return screen
+
+
 async def test_create_a_project_token_from_a_template(
     sandbox: RunningSandbox, tmp_path: Path, captured_secrets: list[str]
 ) -> None:
     app = GltuiApp(make_engine(sandbox, tmp_path), clock=fixed_clock)
     async with app.run_test(size=(150, 50)) as pilot:
         await settle(app, pilot)
-        await pilot.press("c")
-        await pilot.pause()
-        screen = app.screen
-        assert isinstance(screen, CreateScreen)
-        screen.query_one("#template", Select).value = "jira-commits"
-        await pilot.pause()
-        screen.query_one("#kind", Select).value = TokenKind.PROJECT
-        await pilot.pause()
-        await choose_target(app, pilot, "acme/website")
+        screen = await open_create(app, pilot, TokenKind.PROJECT, "acme/website")
         preview = text_of(app, "#create-preview")
         assert "POST /api/v4/projects/" in preview
         assert '"scopes": [\n    "read_api"\n  ]' in preview
@@ -364,14 +373,7 @@ async def test_create_errors_keep_the_form(sandbox: RunningSandbox, tmp_path: Pa
     app = GltuiApp(make_engine(sandbox, tmp_path, "developer"), clock=fixed_clock)
     async with app.run_test(size=(150, 50)) as pilot:
         await settle(app, pilot)
-        await pilot.press("c")
-        await pilot.pause()
-        screen = app.screen
-        screen.query_one("#template", Select).value = "jira-commits"
-        await pilot.pause()
-        screen.query_one("#kind", Select).value = TokenKind.PROJECT
-        await pilot.pause()
-        await choose_target(app, pilot, "opensource/gltui-demo")
+        screen = await open_create(app, pilot, TokenKind.PROJECT, "opensource/gltui-demo")
         # caught before any request: an expiry past the limit
         screen.query_one("#expires", Input).value = "2030-01-01"
         await pilot.pause()
@@ -401,13 +403,7 @@ async def test_personal_tokens_fall_back_to_gitlabs_prefilled_form(
     app = GltuiApp(make_engine(sandbox, tmp_path), clock=fixed_clock)
     async with app.run_test(size=(150, 50)) as pilot:
         await settle(app, pilot)
-        await pilot.press("c")
-        await pilot.pause()
-        screen = app.screen
-        screen.query_one("#template", Select).value = "jira-commits"
-        await pilot.pause()
-        screen.query_one("#kind", Select).value = TokenKind.PERSONAL
-        await pilot.pause()
+        screen = await open_create(app, pilot, TokenKind.PERSONAL)
         assert str(screen.query_one("#create-go", Button).label) == "Open GitLab's form"
         preview = text_of(app, "#create-preview")
         assert "only administrators" in preview
@@ -458,14 +454,7 @@ async def test_the_access_token_limit_is_said_plainly(
     app = GltuiApp(make_engine(limited, tmp_path), clock=fixed_clock)
     async with app.run_test(size=(150, 50)) as pilot:
         await settle(app, pilot)
-        await pilot.press("c")
-        await pilot.pause()
-        screen = app.screen
-        screen.query_one("#template", Select).value = "jira-commits"
-        await pilot.pause()
-        screen.query_one("#kind", Select).value = TokenKind.PROJECT
-        await pilot.pause()
-        await choose_target(app, pilot, "acme/website")
+        screen = await open_create(app, pilot, TokenKind.PROJECT, "acme/website")
         await pilot.press("ctrl+s")
         await settle(app, pilot)
         assert isinstance(app.screen, CreateScreen)

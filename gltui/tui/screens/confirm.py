@@ -16,7 +16,7 @@ from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Button, Static
 
-from gltui.actions.service import ActionError
+from gltui.tui.attempt import attempt
 
 T = TypeVar("T")
 
@@ -64,15 +64,11 @@ class ConfirmScreen(ModalScreen[T | None], Generic[T]):
 
     @work(thread=True, exclusive=True, exit_on_error=False)
     def run_it(self) -> None:
-        try:
-            result = self._perform()
-        except ActionError as error:
-            self.app.call_from_thread(self._failed, error.message)
-            return
-        except Exception as error:  # never a traceback in the UI
-            self.app.call_from_thread(self._failed, f"gltui failed ({type(error).__name__})")
-            return
-        self.app.call_from_thread(self.dismiss, result)
+        result, problem = attempt(self._perform)
+        if problem is not None:
+            self.app.call_from_thread(self._failed, problem)
+        else:
+            self.app.call_from_thread(self.dismiss, result)
 
     def _failed(self, message: str) -> None:
         self.running = False

@@ -39,6 +39,7 @@ from gltui.domain.display import printable
 from gltui.domain.errors import DomainError, ValidationError
 from gltui.domain.templates import CreateRequest, Template, personal_token_form_url
 from gltui.domain.tokens import Resource, TokenKind
+from gltui.tui.attempt import attempt
 
 
 @dataclass(frozen=True)
@@ -384,15 +385,11 @@ class CreateScreen(ModalScreen[Created | None]):
 
     @work(thread=True, exclusive=True, group="create", exit_on_error=False)
     def run_create(self, place: str, request: CreateRequest) -> None:
-        try:
-            issued = self._create(place, request)
-        except ActionError as error:
-            self.app.call_from_thread(self._failed, error.message)
-            return
-        except Exception as error:  # never a traceback in the UI
-            self.app.call_from_thread(self._failed, f"gltui failed ({type(error).__name__})")
-            return
-        self.app.call_from_thread(self.dismiss, Created(place, issued))
+        issued, problem = attempt(lambda: self._create(place, request))
+        if problem is not None or issued is None:
+            self.app.call_from_thread(self._failed, problem or "nothing was created")
+        else:
+            self.app.call_from_thread(self.dismiss, Created(place, issued))
 
     def _failed(self, message: str) -> None:
         self.running = False

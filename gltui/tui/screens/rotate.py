@@ -18,7 +18,8 @@ from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Static
 
-from gltui.actions.service import ActionError, Issued
+from gltui.actions.service import Issued
+from gltui.tui.attempt import attempt
 
 Rotate = Callable[[date | None], Issued]
 
@@ -99,15 +100,11 @@ class RotateScreen(ModalScreen[Issued | None]):
 
     @work(thread=True, exclusive=True, exit_on_error=False)
     def run_rotate(self, expires: date | None) -> None:
-        try:
-            issued = self._rotate(expires)
-        except ActionError as error:
-            self.app.call_from_thread(self._failed, error.message)
-            return
-        except Exception as error:  # never a traceback in the UI
-            self.app.call_from_thread(self._failed, f"gltui failed ({type(error).__name__})")
-            return
-        self.app.call_from_thread(self.dismiss, issued)
+        issued, problem = attempt(lambda: self._rotate(expires))
+        if problem is not None:
+            self.app.call_from_thread(self._failed, problem)
+        else:
+            self.app.call_from_thread(self.dismiss, issued)
 
     def _failed(self, message: str) -> None:
         self.running = False

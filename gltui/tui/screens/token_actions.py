@@ -146,15 +146,24 @@ class TokenActionsScreen(Screen[None]):
         if not allowed:
             return
 
+        self._revoke_in_modal(allowed, "")
+
+    def _revoke_in_modal(self, targets: list[Token], done_message: str) -> None:
+        """The revoke modal; what it revoked is patched into the table and ends any
+        replacement that was waiting on it."""
+
         def revoke(token: Token) -> Outcome:
             return self.token_actions(token.instance).revoke(token)
 
         def closed(outcomes: list[Outcome] | None) -> None:
             done = [outcome.token for outcome in outcomes or [] if outcome.ok]
-            if done:
-                self.apply_tokens(done)
-                self.clear_marks()
-                self.forget_pending(done)
+            if not done:
+                return
+            self.apply_tokens(done)
+            self.clear_marks()
+            self.forget_pending(done)
+            if done_message:
+                self.notify(done_message, timeout=4)
             if any(token.identity in self.own_identities() for token in done):
                 self.notify(
                     "gltui's own token was revoked: give it a new one (e) before refreshing.",
@@ -162,7 +171,7 @@ class TokenActionsScreen(Screen[None]):
                     timeout=8,
                 )
 
-        self.app.push_screen(RevokeScreen(allowed, self.own_identities(), revoke), closed)
+        self.app.push_screen(RevokeScreen(targets, self.own_identities(), revoke), closed)
 
     # --- rotate -------------------------------------------------------------------
     def action_rotate(self) -> None:
@@ -334,17 +343,7 @@ class TokenActionsScreen(Screen[None]):
         self.app.push_screen(screen, closed)
 
     def _finish_replacement(self, old: Token) -> None:
-        def revoke(token: Token) -> Outcome:
-            return self.token_actions(token.instance).revoke(token)
-
-        def closed(outcomes: list[Outcome] | None) -> None:
-            done = [outcome.token for outcome in outcomes or [] if outcome.ok]
-            if done:
-                self.apply_tokens(done)
-                self.forget_pending(done)
-                self.notify("Replacement finished: the old token is revoked.", timeout=4)
-
-        self.app.push_screen(RevokeScreen([old], self.own_identities(), revoke), closed)
+        self._revoke_in_modal([old], "Replacement finished: the old token is revoked.")
 
     @work(thread=True, group="pending", exit_on_error=False)
     def remember_pending(self, pending: PendingReplacement) -> None:

@@ -1,0 +1,24 @@
+"""Run one blocking GitLab action from a worker and turn any failure into a sentence.
+
+The modals that act on GitLab (create, rotate, confirm) all need the same thing:
+the result, or a message to show in the form, and never a traceback.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import TypeVar
+
+from gltui.actions.service import ActionError
+
+T = TypeVar("T")
+
+
+def attempt(action: Callable[[], T]) -> tuple[T | None, str | None]:
+    """``(result, None)``, or ``(None, what went wrong)`` in words for the user."""
+    try:
+        return action(), None
+    except ActionError as error:
+        return None, error.message
+    except Exception as error:  # a bug must not take the screen down; name it, no details
+        return None, f"gltui failed ({type(error).__name__})"
