@@ -32,8 +32,10 @@ lint: $(TEST_STAMP)
 typecheck: $(TEST_STAMP)
 	$(BIN)/mypy
 
+# -n auto: one pytest worker per core (pytest-xdist); the fault suite mostly waits on
+# timeouts and back-offs, so two workers on two cores halve the run.
 unit: $(TEST_STAMP)
-	$(BIN)/pytest
+	$(BIN)/pytest -n auto
 
 test: lint typecheck unit
 

@@ -51,7 +51,9 @@ def start(arguments: str, env: dict[str, str], height: int = 36) -> None:
     subprocess.run(
         ["tmux", "-L", SOCKET, "new-session", "-d", "-s", "e2e", *size, command],
         check=True,
-        env=dict(env, TERM="xterm-256color"),
+        # COLUMNS/LINES (set by some test runners) would override the tmux window's size
+        env={k: v for k, v in env.items() if k not in ("COLUMNS", "LINES")}
+        | {"TERM": "xterm-256color"},
         timeout=10,
     )
 

@@ -189,7 +189,7 @@ def render_csv(
     import io
 
     buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\n")
+    writer = csv.writer(buffer)  # RFC 4180 CRLF rows: a CR or LF inside a name is quoted
     writer.writerow(_CSV_FIELDS)
     for token in inventory.tokens():
         left = days_until_expiry(token, now.date())

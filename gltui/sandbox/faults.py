@@ -99,3 +99,86 @@ class FailureInjector:
             if self._rng.random() >= self.rate:
                 return None
             return self._rng.choice(_FAILURES)
+
+
+@dataclass(frozen=True)
+class Fault:
+    """One kind of trouble to inject into a matching request.
+
+    ``kind``: ``delay`` (sleep ``seconds`` then answer normally), ``status`` (answer
+    ``status`` with GitLab's body for it, ``Retry-After: retry_after`` when given),
+    ``garbage`` (a 200 whose body is not JSON), ``truncated`` (a 200 whose JSON is cut
+    off), ``no_paging`` (the real answer without any pagination header), ``reset``
+    (headers, half the body, then the connection is dropped), ``revoke_caller``
+    (revoke the calling token, then answer as GitLab would: 401 invalid_token) and
+    ``expire_caller`` (the same, with the token expired instead).
+    """
+
+    kind: str
+    status: int = 0
+    seconds: float = 0.0
+    retry_after: int | None = None
+
+    def __post_init__(self) -> None:
+        kinds = (
+            "delay",
+            "status",
+            "garbage",
+            "truncated",
+            "no_paging",
+            "reset",
+            "revoke_caller",
+            "expire_caller",
+        )
+        if self.kind not in kinds:
+            raise ValueError(f"unknown fault {self.kind!r}")
+
+
+@dataclass
+class FaultRule:
+    """Inject ``fault`` into requests whose path contains ``path`` (all: ""), after
+    letting ``skip`` of them through, at most ``times`` times (``None``: always)."""
+
+    fault: Fault
+    path: str = ""
+    method: str = ""
+    skip: int = 0
+    times: int | None = None
+    seen: int = 0
+    fired: int = 0
+
+
+class FaultPlan:
+    """Rules applied in order; the first that fires wins. Thread-safe; tests edit it
+    while the sandbox serves (``clear`` ends the trouble: "retry later works")."""
+
+    def __init__(self, rules: list[FaultRule] | None = None) -> None:
+        self._lock = threading.Lock()
+        self.rules = list(rules or [])
+
+    def add(self, fault: Fault, **where: object) -> FaultRule:
+        """Add a rule (``path=``, ``method=``, ``skip=``, ``times=``) and return it."""
+        rule = FaultRule(fault, **where)  # type: ignore[arg-type]
+        with self._lock:
+            self.rules.append(rule)
+        return rule
+
+    def clear(self) -> None:
+        """No more trouble."""
+        with self._lock:
+            self.rules.clear()
+
+    def pick(self, method: str, path: str) -> Fault | None:
+        """The fault for this request, if a rule fires."""
+        with self._lock:
+            for rule in self.rules:
+                if rule.path not in path or (rule.method and rule.method != method):
+                    continue
+                rule.seen += 1
+                if rule.seen <= rule.skip:
+                    continue
+                if rule.times is not None and rule.fired >= rule.times:
+                    continue
+                rule.fired += 1
+                return rule.fault
+        return None

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import html
 import json
+import socket
+import struct
 import sys
 import threading
 import time
@@ -20,11 +22,11 @@ from urllib.parse import parse_qsl, unquote, urlsplit
 
 from gltui.sandbox import api, routes
 from gltui.sandbox.errors import ApiError
-from gltui.sandbox.faults import RETRY_LATER, FailureInjector, Throttle
+from gltui.sandbox.faults import RETRY_LATER, FailureInjector, Fault, FaultPlan, Throttle
 from gltui.sandbox.profiles import CURRENT_VERSION, VersionProfile
 from gltui.sandbox.request import Request, parse_body
 from gltui.sandbox.seed import Credentials, seed
-from gltui.sandbox.store import Clock, Store, utc_now
+from gltui.sandbox.store import Clock, DeployToken, Store, utc_now
 
 MAX_BODY_BYTES = 1 << 20
 API_PREFIX = ("api", "v4")
@@ -59,6 +61,8 @@ class Answer:
     status: int
     headers: dict[str, str]
     body: bytes
+    reset: bool = False
+    """Send the headers and half the body, then drop the connection (a fault)."""
 
 
 class SandboxApp:
@@ -76,6 +80,8 @@ class SandboxApp:
             Throttle(options.rate_limit, options.rate_period) if options.rate_limit else None
         )
         self.failures = FailureInjector(options.fail_rate, options.seed)
+        self.faults = FaultPlan()
+        """Trouble tests switch on and off while the sandbox serves."""
 
     def handle(
         self,
@@ -104,11 +110,55 @@ class SandboxApp:
         if failure is not None:
             status, content_type, text = failure
             return Answer(status, extra | {"Content-Type": content_type}, text.encode())
+        fault = self.faults.pick(method.upper(), url.path)
+        if fault is not None:
+            early = self._fault_before(fault, headers, url.query)
+            if early is not None:
+                return early
+        answer = self._dispatch(method, raw_segments, url.query, headers, body, base_url, client_ip)
+        answer.headers.update(extra)
+        return answer if fault is None else _fault_after(fault, answer)
+
+    def _fault_before(self, fault: Fault, headers: Mapping[str, str], query: str) -> Answer | None:
+        """Faults that replace the answer (or change the world) before dispatching."""
+        if fault.kind == "delay":
+            time.sleep(fault.seconds)
+            return None
+        if fault.kind == "status":
+            status = fault.status
+            body = RETRY_LATER.encode() if status == 429 else _STATUS_BODIES.get(status, b"")
+            kind = "text/plain" if status == 429 else "application/json"
+            extra = {} if fault.retry_after is None else {"Retry-After": str(fault.retry_after)}
+            return Answer(status, {"Content-Type": kind, **extra}, body)
+        if fault.kind in ("revoke_caller", "expire_caller"):
+            credential = _header(headers, "PRIVATE-TOKEN") or dict(parse_qsl(query)).get(
+                "private_token"
+            )
+            with self.store.lock:
+                token = self.store.find_by_secret(credential or "")
+                if token is not None and not isinstance(token, DeployToken):
+                    if fault.kind == "revoke_caller":
+                        token.revoked = True
+                    else:
+                        token.expires_at = self.store.today()
+                    self.store.changed()
+        return None
+
+    def _dispatch(
+        self,
+        method: str,
+        raw_segments: list[str],
+        query: str,
+        headers: Mapping[str, str],
+        body: bytes,
+        base_url: str,
+        client_ip: str,
+    ) -> Answer:
         try:
             request = Request(
                 method=method.upper(),
                 segments=[unquote(s) for s in raw_segments[2:]],
-                query=parse_qsl(url.query, keep_blank_values=True),
+                query=parse_qsl(query, keep_blank_values=True),
                 body=parse_body(_header(headers, "Content-Type"), body),
                 headers=headers,
                 base_url=base_url,
@@ -123,7 +173,7 @@ class SandboxApp:
         payload, content_type = response.encode()
         if method.upper() == "HEAD":
             payload = b""
-        headers_out = {"Content-Type": content_type, **response.headers, **extra}
+        headers_out = {"Content-Type": content_type, **response.headers}
         return Answer(response.status, headers_out, payload)
 
     @staticmethod
@@ -155,6 +205,38 @@ class SandboxApp:
         return json.dumps(
             {"url": url, "version": self.profile.version, "tokens": self.credentials.as_dict()}
         )
+
+
+_STATUS_BODIES = {
+    500: b'{"message":"500 Internal Server Error"}',
+    502: b"<html><body><h1>502 Bad Gateway</h1></body></html>\n",
+    503: b"<html><body><h1>503 Service Unavailable</h1></body></html>\n",
+    403: b'{"message":"403 Forbidden"}',
+    404: b'{"message":"404 Project Not Found"}',
+}
+_PAGING_HEADERS = (
+    "Link",
+    "X-Next-Page",
+    "X-Page",
+    "X-Per-Page",
+    "X-Prev-Page",
+    "X-Total",
+    "X-Total-Pages",
+)
+
+
+def _fault_after(fault: Fault, answer: Answer) -> Answer:
+    """Faults that spoil a real answer."""
+    if fault.kind == "garbage":
+        return Answer(200, {**answer.headers, "Content-Type": "application/json"}, b"<html>oops")
+    if fault.kind == "truncated":
+        return Answer(200, answer.headers, answer.body[: max(1, len(answer.body) // 2)])
+    if fault.kind == "no_paging":
+        kept = {k: v for k, v in answer.headers.items() if k not in _PAGING_HEADERS}
+        return Answer(answer.status, kept, answer.body)
+    if fault.kind == "reset":
+        return Answer(answer.status, answer.headers, answer.body, reset=True)
+    return answer
 
 
 def _header(headers: Mapping[str, str], name: str) -> str | None:
@@ -197,6 +279,12 @@ class _Handler(BaseHTTPRequestHandler):
             self.send_header(key, value)
         self.send_header("Content-Length", str(len(answer.body)))
         self.end_headers()
+        if answer.reset:  # half the body, then a hard close (RST): a dropped connection
+            self.wfile.write(answer.body[: len(answer.body) // 2])
+            self.wfile.flush()
+            self.connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+            self.close_connection = True
+            return
         if self.command != "HEAD" and answer.body:
             self.wfile.write(answer.body)
 
@@ -218,6 +306,14 @@ class _Server(ThreadingHTTPServer):
         super().__init__(address, _Handler)
         self.app = app
         self.bound_host = address[0]
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        """A client that hangs up mid-answer (a timeout, a reset) is routine, not a
+        traceback on stderr; anything else is one line, like GitLab's own log."""
+        error = sys.exc_info()[1]
+        if isinstance(error, ConnectionError | TimeoutError):
+            return
+        print(f"sandbox: error serving a request: {type(error).__name__}", file=sys.stderr)
 
 
 class RunningSandbox:
