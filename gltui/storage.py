@@ -3,6 +3,10 @@
 Write to a temporary file in the same directory (created mode 600), fsync, then
 ``os.replace`` over the target: a crash or a concurrent gltui leaves either the
 old file or the new one, never half of one, and nobody else can read it.
+
+Files that are read, changed and written back (history, review sign-offs, pending
+replacements, the config file) are changed under :func:`locked`, an advisory lock
+on a sidecar file, so two gltui processes cannot lose each other's change.
 """
 
 from __future__ import annotations
@@ -10,7 +14,13 @@ from __future__ import annotations
 import contextlib
 import os
 import tempfile
+from collections.abc import Iterator
 from pathlib import Path
+
+try:
+    import fcntl
+except ImportError:  # pragma: no cover - Windows: atomic writes still hold, locks do not
+    fcntl = None  # type: ignore[assignment]
 
 PRIVATE_FILE = 0o600
 PRIVATE_DIR = 0o700
@@ -46,3 +56,20 @@ def _sync_directory(directory: Path) -> None:
         pass
     finally:
         os.close(descriptor)
+
+
+@contextlib.contextmanager
+def locked(path: Path) -> Iterator[None]:
+    """Hold an exclusive lock for a read-modify-write of ``path`` (``<path>.lock``, 600).
+
+    Blocks while another gltui process holds it; the lock dies with its process, so
+    a killed gltui never leaves it stuck.
+    """
+    path.parent.mkdir(parents=True, exist_ok=True, mode=PRIVATE_DIR)
+    descriptor = os.open(path.with_name(path.name + ".lock"), os.O_RDWR | os.O_CREAT, PRIVATE_FILE)
+    try:
+        if fcntl is not None:
+            fcntl.flock(descriptor, fcntl.LOCK_EX)
+        yield
+    finally:
+        os.close(descriptor)  # closing releases the lock

@@ -8,7 +8,7 @@ from dataclasses import asdict, dataclass
 from datetime import datetime
 from pathlib import Path
 
-from gltui.storage import write_private
+from gltui.storage import locked, write_private
 
 
 @dataclass(frozen=True)
@@ -64,16 +64,18 @@ class PendingStore:
 
     def add(self, pending: PendingReplacement) -> None:
         """Remember a replacement (replacing an earlier one of the same old token)."""
-        rows = [
-            row
-            for row in self.all()
-            if (row.instance, row.old_key) != (pending.instance, pending.old_key)
-        ]
-        self._write([*rows, pending])
+        with locked(self.path):
+            rows = [
+                row
+                for row in self.all()
+                if (row.instance, row.old_key) != (pending.instance, pending.old_key)
+            ]
+            self._write([*rows, pending])
 
     def remove(self, instance: str, old_key: str) -> None:
         """Forget a finished (or abandoned) replacement."""
-        rows = self.all()
-        kept = [row for row in rows if (row.instance, row.old_key) != (instance, old_key)]
-        if len(kept) != len(rows):
-            self._write(kept)
+        with locked(self.path):
+            rows = self.all()
+            kept = [row for row in rows if (row.instance, row.old_key) != (instance, old_key)]
+            if len(kept) != len(rows):
+                self._write(kept)

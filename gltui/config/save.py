@@ -1,8 +1,10 @@
-"""Write instances into ``config.toml`` (tomli-w), atomically and mode 600.
+"""Write instances and templates into ``config.toml`` (tomli-w), atomically and mode 600.
 
-The file is read back as data, changed, and written whole: every table and key
-the user wrote survives, but TOML comments do not (tomli-w cannot keep them), so
-gltui only writes when asked to (``gltui config import``, the instances screen).
+The file is read back as data, changed, and written whole, under a lock so two
+gltui processes cannot lose each other's change: every table and key the user
+wrote survives, but TOML comments do not (tomli-w cannot keep them), so gltui only
+writes when asked to (``gltui config import``, the instances screen, "save as
+template").
 """
 
 from __future__ import annotations
@@ -14,7 +16,7 @@ from typing import Any
 import tomli_w
 
 from gltui.config.model import ConfigError
-from gltui.storage import write_private
+from gltui.storage import locked, write_private
 
 
 def _read(path: Path) -> dict[str, Any]:
@@ -33,6 +35,11 @@ def add_instances(path: Path, tables: list[dict[str, Any]]) -> list[str]:
 
     A name already in use gets a numbered suffix rather than replacing anything.
     """
+    with locked(path):
+        return _add_instances(path, tables)
+
+
+def _add_instances(path: Path, tables: list[dict[str, Any]]) -> list[str]:
     data = _read(path)
     instances = data.setdefault("instances", [])
     if not isinstance(instances, list):
@@ -65,6 +72,11 @@ def instance_tables(path: Path) -> list[dict[str, Any]]:
 
 
 def _rewrite(path: Path, change: Any) -> None:
+    with locked(path):
+        _rewrite_unlocked(path, change)
+
+
+def _rewrite_unlocked(path: Path, change: Any) -> None:
     data = _read(path)
     instances = data.get("instances", [])
     if not isinstance(instances, list):
@@ -92,6 +104,11 @@ def replace_instance(path: Path, name: str, table: dict[str, Any]) -> None:
 def save_template(path: Path, template_id: str, table: dict[str, Any]) -> None:
     """Write ``[templates.<id>]`` (replacing a template of that id); every other table and
     key stays. The caller validates the table first (``template_from_config``)."""
+    with locked(path):
+        _save_template(path, template_id, table)
+
+
+def _save_template(path: Path, template_id: str, table: dict[str, Any]) -> None:
     data = _read(path)
     templates = data.setdefault("templates", {})
     if not isinstance(templates, dict):

@@ -21,7 +21,7 @@ from gltui.domain.changes import Seen, seen, seen_key
 from gltui.inventory.model import InstanceInventory
 from gltui.inventory.serialize import SnapshotFormatError, instance_from_dict, instance_to_dict
 from gltui.perf import collector_paused
-from gltui.storage import write_private
+from gltui.storage import locked, write_private
 
 HISTORY_DAYS = 120
 
@@ -84,11 +84,13 @@ class History:
             "at": now.isoformat(),
             "tokens": {seen_key(token): seen(token, now).to_row() for token in inventory.tokens},
         }
-        kept = [line for line in self.entries(inventory.name) if line.get("day") != day]
-        kept.append(entry)
-        kept = kept[-self.keep_days :]
-        text = "".join(json.dumps(line, ensure_ascii=False) + "\n" for line in kept)
-        write_private(self.path_for(inventory.name), text.encode())
+        path = self.path_for(inventory.name)
+        with locked(path):
+            kept = [line for line in self.entries(inventory.name) if line.get("day") != day]
+            kept.append(entry)
+            kept = kept[-self.keep_days :]
+            text = "".join(json.dumps(line, ensure_ascii=False) + "\n" for line in kept)
+            write_private(path, text.encode())
 
     def seen_on_or_before(self, name: str, day: date) -> tuple[datetime, dict[str, Seen]] | None:
         """What the newest refresh on or before ``day`` saw of ``name`` (else the oldest

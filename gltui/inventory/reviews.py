@@ -18,7 +18,7 @@ from typing import Any
 from gltui.domain.changes import Baseline, Seen, seen, seen_key
 from gltui.domain.tokens import Token
 from gltui.inventory.cache import History
-from gltui.storage import write_private
+from gltui.storage import locked, write_private
 
 REVIEW_SCHEMA = 1
 KEEP_SIGN_OFFS = 52
@@ -94,15 +94,16 @@ class ReviewLog:
             rows[instance] = {key: item.to_row() for key, item in kept.items()}
         for token in tokens:
             rows.setdefault(token.instance, {})[seen_key(token)] = seen(token, now, window).to_row()
-        document = self._read()
-        log = [entry for entry in document.get("log", []) if isinstance(entry, dict)]
-        log.append({"at": now.isoformat(), "counts": dict(counts)})
-        fresh = {
-            "schema": REVIEW_SCHEMA,
-            "last": {"at": now.isoformat(), "window_days": window, "seen": rows},
-            "log": log[-KEEP_SIGN_OFFS:],
-        }
-        write_private(self.path, json.dumps(fresh, ensure_ascii=False).encode())
+        with locked(self.path):
+            document = self._read()
+            log = [entry for entry in document.get("log", []) if isinstance(entry, dict)]
+            log.append({"at": now.isoformat(), "counts": dict(counts)})
+            fresh = {
+                "schema": REVIEW_SCHEMA,
+                "last": {"at": now.isoformat(), "window_days": window, "seen": rows},
+                "log": log[-KEEP_SIGN_OFFS:],
+            }
+            write_private(self.path, json.dumps(fresh, ensure_ascii=False).encode())
 
 
 def review_baseline(
