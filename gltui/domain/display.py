@@ -16,6 +16,16 @@ def printable(text: str) -> str:
     return "".join(ch if ch.isprintable() else f"\\x{ord(ch):02x}" for ch in text)
 
 
+def describe(token: Token) -> str:
+    """``"ci deploy": personal token on gitlab.com, of mara`` (plain text), as the action
+    modals and the headless commands name a token."""
+    belongs = "of" if token.resource is None else "in"
+    return (
+        f'"{printable(token.name)}": {token.kind.value} token on {printable(token.instance)}, '
+        f"{belongs} {printable(owner_label(token))}"
+    )
+
+
 def owner_label(token: Token) -> str:
     """Who or what a token belongs to: its project/group path, else its owner."""
     if token.resource is not None:

@@ -171,7 +171,8 @@ class DashboardScreen(TokenActionsScreen):
         else:
             self.load_snapshots()
         self.set_interval(30, self._render_instances)
-        self.load_pending()
+        # after the first frames, like the row warm-up: a worker now would compete with them
+        self.set_timer(WARM_UP_DELAY, self.load_pending)
 
     # --- workers (all IO happens here, off the event loop) -------------------
     @work(thread=True, exclusive=True, group="snapshots", exit_on_error=False)

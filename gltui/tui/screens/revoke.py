@@ -20,19 +20,10 @@ from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Static
 
 from gltui.actions.service import Outcome
-from gltui.domain.display import owner_label, printable
+from gltui.domain.display import describe, printable
 from gltui.domain.tokens import Token
 
 CONFIRM_WORD = "revoke"
-
-
-def describe(token: Token) -> str:
-    """``"ci deploy": personal token on gitlab.com, of mara`` (plain text)."""
-    belongs = "of" if token.resource is None else "in"
-    return (
-        f'"{printable(token.name)}": {token.kind.value} token on {printable(token.instance)}, '
-        f"{belongs} {printable(owner_label(token))}"
-    )
 
 
 class RevokeScreen(ModalScreen[list[Outcome]]):

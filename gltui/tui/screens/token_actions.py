@@ -16,30 +16,21 @@ from typing import TYPE_CHECKING, Any
 from textual import work
 from textual.screen import Screen
 
-from gltui.actions.endpoints import NotPossible, parse_version, rotate_call
-from gltui.actions.form import template_like
-from gltui.actions.like import request_like
 from gltui.actions.pending import PendingReplacement, PendingStore
 from gltui.domain.audit import AuditRules
 from gltui.domain.changes import seen_key
-from gltui.domain.display import printable
-from gltui.domain.templates import (
-    BUILTIN_TEMPLATES,
-    CreateRequest,
-    Template,
-    template_from_config,
-)
+from gltui.domain.display import describe, printable
+from gltui.domain.templates import BUILTIN_TEMPLATES, CreateRequest, Template
 from gltui.domain.tokens import Resource, Token, TokenKind
 from gltui.inventory.model import InstanceInventory
-from gltui.tui.screens.confirm import ConfirmScreen
-from gltui.tui.screens.create import Created, CreateScreen, Place
-from gltui.tui.screens.revoke import RevokeScreen, describe
-from gltui.tui.screens.rotate import RotateScreen
-from gltui.tui.screens.secret import SecretScreen
 
 if TYPE_CHECKING:
     from gltui.actions.service import Issued, Outcome, TokenActions
     from gltui.inventory.engine import InventoryEngine
+    from gltui.tui.screens.create import Created, Place
+
+# The action modals and the write side load on first use: they are not needed for the
+# first paint, and importing them up front cost ~20 ms of every start (measured).
 
 MUTATING = frozenset({"revoke", "rotate", "replace", "create", "create_like", "mark"})
 """Actions a read-only dashboard does not offer."""
@@ -151,6 +142,7 @@ class TokenActionsScreen(Screen[None]):
     def _revoke_in_modal(self, targets: list[Token], done_message: str) -> None:
         """The revoke modal; what it revoked is patched into the table and ends any
         replacement that was waiting on it."""
+        from gltui.tui.screens.revoke import RevokeScreen
 
         def revoke(token: Token) -> Outcome:
             return self.token_actions(token.instance).revoke(token)
@@ -175,6 +167,10 @@ class TokenActionsScreen(Screen[None]):
 
     # --- rotate -------------------------------------------------------------------
     def action_rotate(self) -> None:
+        from gltui.actions.endpoints import NotPossible, parse_version, rotate_call
+        from gltui.tui.screens.rotate import RotateScreen
+        from gltui.tui.screens.secret import SecretScreen
+
         token = self._one_selected("rotate")
         if token is None:
             return
@@ -226,6 +222,8 @@ class TokenActionsScreen(Screen[None]):
     # --- create -------------------------------------------------------------------
     def places(self) -> list[Place]:
         """Instances where tokens may be created now."""
+        from gltui.tui.screens.create import Place
+
         found = []
         for spec in self.engine.specs:
             instance = self.instances.get(spec.name)
@@ -242,6 +240,9 @@ class TokenActionsScreen(Screen[None]):
         self._open_create()
 
     def action_create_like(self) -> None:
+        from gltui.actions.form import template_like
+        from gltui.actions.like import request_like
+
         targets = self.selected_tokens()
         if len(targets) != 1:
             self.notify("Choose one token to copy its settings from.", timeout=3)
@@ -258,6 +259,10 @@ class TokenActionsScreen(Screen[None]):
         )
 
     def _open_create(self, **start: Any) -> None:
+        from gltui.domain.templates import template_from_config
+        from gltui.tui.screens.create import CreateScreen
+        from gltui.tui.screens.secret import SecretScreen
+
         places = self.places()
         if not places:
             reason = "gltui runs read-only" if self.readonly else "no instance can be written to"
@@ -296,6 +301,10 @@ class TokenActionsScreen(Screen[None]):
 
     # --- replace ------------------------------------------------------------------
     def action_replace(self) -> None:
+        from gltui.actions.like import request_like
+        from gltui.tui.screens.confirm import ConfirmScreen
+        from gltui.tui.screens.secret import SecretScreen
+
         token = self._one_selected("replace")
         if token is None:
             return
