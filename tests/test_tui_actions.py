@@ -283,8 +283,9 @@ async def test_replace_keeps_the_old_token_until_confirmed_across_restarts(
     assert pending_file.stat().st_mode & 0o777 == 0o600
     assert captured_secrets[0] not in pending_file.read_text()
 
-    # a new session remembers it; p on the old token finishes the job
-    app = GltuiApp(make_engine(sandbox, tmp_path), clock=fixed_clock)
+    # a new session (started as the command line starts it) remembers it; p on the old
+    # token finishes the job
+    app = GltuiApp(make_engine(sandbox, tmp_path), clock=fixed_clock, preload=True)
     async with app.run_test(size=(140, 40)) as pilot:
         await settle(app, pilot)
         assert "1 replacement pending" in str(

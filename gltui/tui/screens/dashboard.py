@@ -148,6 +148,8 @@ class DashboardScreen(TokenActionsScreen):
         self._preloaded = preloaded is not None
         for instance in preloaded.instances if preloaded else ():
             self._store(instance, self._build(instance))
+        if preloaded is not None and self.pending_store is not None:
+            self._pending = self.pending_store.all()  # before the app runs, like the snapshots
 
     # --- layout ------------------------------------------------------------
     def compose(self) -> ComposeResult:
@@ -171,8 +173,6 @@ class DashboardScreen(TokenActionsScreen):
         else:
             self.load_snapshots()
         self.set_interval(30, self._render_instances)
-        # after the first frames, like the row warm-up: a worker now would compete with them
-        self.set_timer(WARM_UP_DELAY, self.load_pending)
 
     # --- workers (all IO happens here, off the event loop) -------------------
     @work(thread=True, exclusive=True, group="snapshots", exit_on_error=False)
@@ -180,6 +180,8 @@ class DashboardScreen(TokenActionsScreen):
         """Read the cached inventory and build its rows, then start the refresh."""
         inventory = self.engine.cached()
         rows = {instance.name: self._build(instance) for instance in inventory.instances}
+        if self.pending_store is not None:
+            self.app.call_from_thread(self._set_pending, self.pending_store.all())
         self.post_message(SnapshotsLoaded(inventory, rows))
 
     def refresh_all(self) -> None:

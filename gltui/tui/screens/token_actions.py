@@ -105,19 +105,13 @@ class TokenActionsScreen(Screen[None]):
         }
 
     def pending_replacements(self) -> list[PendingReplacement]:
-        """Replacements waiting for the user's word that the new token is deployed
-        (as last read from the store; :meth:`load_pending` reads it)."""
+        """Replacements waiting for the user's word that the new token is deployed (as
+        last read from the store: with the snapshots at start, then after each change)."""
         return self._pending
 
     def _set_pending(self, rows: list[PendingReplacement]) -> None:
         self._pending = rows
         self.pending_changed()
-
-    @work(thread=True, group="pending", exit_on_error=False)
-    def load_pending(self) -> None:
-        """Read the pending replacements (a file: off the event loop)."""
-        if self.pending_store is not None:
-            self.app.call_from_thread(self._set_pending, self.pending_store.all())
 
     # --- mark and revoke -------------------------------------------------------
     def action_revoke(self) -> None:
