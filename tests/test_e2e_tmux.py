@@ -78,10 +78,20 @@ def test_demo_cards_filter_details_quit(terminal: None) -> None:
     expected = json.loads(report.stdout)["totals"]
     text = wait_for(re.compile(r"self-managed \(sandbox\).*tokens · fresh"))
     assert re.search(r"gitlab\.com \(sandbox\).*tokens · fresh", text)
-    for card in ("active", "expiring", "revoked", "expired"):
-        match = re.search(rf"(\d+) {card}", text)
-        assert match is not None, text
-        assert int(match.group(1)) == expected[card], (card, text)
+
+    def cards(screen_text: str) -> dict[str, int]:
+        found = {}
+        for card in ("active", "expiring", "revoked", "expired"):
+            match = re.search(rf"(\d+) {card}", screen_text)
+            found[card] = int(match.group(1)) if match else -1
+        return found
+
+    # the cards may be drawn a frame after the instance line says "fresh"
+    deadline = time.monotonic() + 10
+    while cards(text) != {card: expected[card] for card in cards(text)}:
+        assert time.monotonic() < deadline, (cards(text), expected, text)
+        time.sleep(0.2)
+        text = screen()
 
     tmux("send-keys", "-t", "e2e", "/")
     tmux("send-keys", "-t", "e2e", "-l", "jira")

@@ -461,3 +461,17 @@ async def test_the_access_token_limit_is_said_plainly(
         assert isinstance(app.screen, CreateScreen)
         assert "limit of access tokens is reached" in text_of(app, "#create-error")
         assert not screen.query_one("#create-go", Button).disabled  # fix it and try again
+
+
+async def test_create_like_refuses_kinds_gltui_cannot_create(
+    sandbox: RunningSandbox, tmp_path: Path
+) -> None:
+    app = GltuiApp(make_engine(sandbox, tmp_path, "admin"), clock=fixed_clock)
+    async with app.run_test(size=(150, 40)) as pilot:
+        await settle(app, pilot)
+        token = await select(app, pilot, "support session")
+        assert token.kind is TokenKind.IMPERSONATION
+        await pilot.press("C")
+        await pilot.pause()
+        assert isinstance(app.screen, DashboardScreen)
+        assert any("admin area" in str(n.message) for n in app._notifications)

@@ -284,7 +284,14 @@ class CreateScreen(ModalScreen[Created | None]):
     def template_chosen(self, event: Select.Changed) -> None:
         if not isinstance(event.value, str) or event.value == self.template.id:
             return
-        self.template = self.templates[event.value]
+        chosen = self.templates[event.value]
+        if not any(kind in chosen.kinds for kind in CREATABLE_KINDS):
+            suits = ", ".join(kind.value for kind in chosen.kinds)
+            self.query_one("#create-error", Static).update(
+                f"template: {event.value!r} is for {suits} tokens, which gltui does not create"
+            )
+            return
+        self.template = chosen
         kinds = self._kind_options()
         kind_select = self.query_one("#kind", Select)
         kind_select.set_options(kinds)

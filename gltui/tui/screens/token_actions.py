@@ -1,4 +1,4 @@
-"""The dashboard's write side: mark, revoke, rotate, replace (create lives beside it).
+"""The dashboard's write side: revoke, rotate, replace and create.
 
 A base class of :class:`~gltui.tui.screens.dashboard.DashboardScreen`, kept apart so
 the read side stays readable. Every GitLab call runs in a thread worker of the
@@ -234,7 +234,7 @@ class TokenActionsScreen(Screen[None]):
         self._open_create()
 
     def action_create_like(self) -> None:
-        from gltui.actions.form import template_like
+        from gltui.actions.form import CREATABLE_KINDS, template_like
         from gltui.actions.like import request_like
 
         targets = self.selected_tokens()
@@ -242,6 +242,13 @@ class TokenActionsScreen(Screen[None]):
             self.notify("Choose one token to copy its settings from.", timeout=3)
             return
         token = targets[0]
+        if token.kind not in CREATABLE_KINDS:
+            self.notify(
+                f"gltui creates personal, project, group and deploy tokens; {token.kind.value} "
+                "tokens are made in GitLab's admin area.",
+                timeout=5,
+            )
+            return
         today = self.clock().date()
         like = template_like(request_like(token, today), today)
         self._open_create(
