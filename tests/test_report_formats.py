@@ -1,4 +1,5 @@
-"""Every report format over fixed data and a fixed clock, against golden files.
+"""Every report format over fixed data, and over the sandbox's, at a fixed clock, against
+golden files.
 
 After a deliberate change: ``GLTUI_UPDATE_GOLDEN=1 pytest tests/test_report_formats.py``,
 then read the diff of ``tests/golden/`` before committing.
@@ -11,6 +12,7 @@ import io
 import json
 import os
 from collections.abc import Callable
+from dataclasses import replace
 from datetime import datetime
 from pathlib import Path
 
@@ -18,9 +20,12 @@ import pytest
 from prometheus_client.openmetrics.parser import text_string_to_metric_families
 
 from gltui.domain.failures import Failure, FailureKind
+from gltui.domain.secret import Secret
 from gltui.domain.states import TokenState
 from gltui.domain.tokens import TokenKind
 from gltui.inventory.model import Identity, InstanceInventory, Inventory
+from gltui.inventory.spec import InstanceSpec
+from gltui.inventory.walk import walk_instance
 from gltui.report.filters import ReportFilter, tripped
 from gltui.report.render import (
     render_csv,
@@ -29,6 +34,7 @@ from gltui.report.render import (
     render_openmetrics,
     render_table,
 )
+from gltui.sandbox.server import RunningSandbox
 from tests.conftest import NOW
 from tests.test_snapshots import TOKENS
 
@@ -140,3 +146,21 @@ def test_fail_on() -> None:
     assert tripped(["risk"], tokens, NOW, 14)
     assert not tripped(["expired"], [t for t in tokens if t.name == "grafana"], NOW, 14)
     assert not tripped([], tokens, NOW, 14)
+
+
+def sandbox_inventory(sandbox: RunningSandbox) -> Inventory:
+    """The small sandbox as an administrator walks it at the fixed clock: deterministic
+    apart from the port, which becomes a fixed host."""
+    spec = InstanceSpec("sandbox", sandbox.url, Secret(sandbox.credentials.admin))
+    walked = walk_instance(spec, NOW)
+    return Inventory((replace(walked, url="https://gitlab.example", requests=0),))
+
+
+@pytest.mark.parametrize("name", list(FORMATS))
+def test_golden_on_sandbox_data(name: str, sandbox: RunningSandbox) -> None:
+    filename, render = FORMATS[name]
+    text = render(sandbox_inventory(sandbox), NOW, 14)
+    path = GOLDEN / f"sandbox-{filename}"
+    if os.environ.get("GLTUI_UPDATE_GOLDEN"):
+        path.write_bytes(text.encode())
+    assert text == path.read_bytes().decode()

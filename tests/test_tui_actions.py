@@ -19,6 +19,7 @@ from gltui.tui.app import GltuiApp
 from gltui.tui.screens.confirm import ConfirmScreen
 from gltui.tui.screens.create import CreateScreen
 from gltui.tui.screens.dashboard import DashboardScreen
+from gltui.tui.screens.details import DetailsScreen
 from gltui.tui.screens.revoke import RevokeScreen
 from gltui.tui.screens.rotate import RotateScreen
 from gltui.tui.screens.secret import SecretScreen
@@ -295,6 +296,11 @@ async def test_replace_keeps_the_old_token_until_confirmed_across_restarts(
         table = app.dashboard.query_one(TokenTable)
         old_id = min(r.token.id for r in table.rows)
         table.cursor = next(i for i, r in enumerate(table.rows) if r.token.id == old_id)
+        await pilot.press("enter")  # the details say what is waiting
+        await pilot.pause()
+        assert isinstance(app.screen, DetailsScreen)
+        assert "p on this token revokes it" in str(app.screen.query_one("#details-text").render())
+        await pilot.press("escape")
         await pilot.press("p")
         await pilot.pause()
         assert isinstance(app.screen, RevokeScreen)

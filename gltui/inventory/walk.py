@@ -435,11 +435,13 @@ def _kind_of(
 
 
 def _dedupe(tokens: list[Token]) -> tuple[Token, ...]:
-    """Each token once; a row with its resource known wins over a bare one."""
+    """Each token once, in a stable order (pages arrive in any order; reports and
+    snapshots should not change when nothing did); a row with its resource known wins
+    over a bare one."""
     chosen: dict[tuple[str, str, int], Token] = {}
     for token in tokens:
         key = token.identity
         current = chosen.get(key)
         if current is None or (current.resource is None and token.resource is not None):
             chosen[key] = token
-    return tuple(chosen.values())
+    return tuple(chosen[key] for key in sorted(chosen))

@@ -318,7 +318,10 @@ class Store:
     def add_bot(self, kind: str, resource_id: int, level: int) -> User:
         """Create the bot user behind a new project or group access token."""
         user_id = self.next_id("users")
-        username = f"{kind}_{resource_id}_bot_{secrets.token_hex(16)}"
+        # GitLab's suffix is random; a digest of the new user's id keeps a seeded sandbox
+        # the same from run to run (names are not secrets)
+        suffix = hashlib.sha256(f"bot:{user_id}".encode()).hexdigest()[:32]
+        username = f"{kind}_{resource_id}_bot_{suffix}"
         bot = User(
             user_id,
             username,

@@ -280,6 +280,7 @@ class DashboardScreen(TokenActionsScreen):
         ]
         url = self.urls.get(token.instance, "")
         lines = detail_lines(token, url, self.clock(), siblings, self.rules)
+        lines += self.replacement_lines(token)
         self.app.push_screen(DetailsScreen(lines))
 
     @on(Input.Changed, "#filter")

@@ -109,6 +109,30 @@ class TokenActionsScreen(Screen[None]):
         last read from the store: with the snapshots at start, then after each change)."""
         return self._pending
 
+    def replacement_lines(self, token: Token) -> list[tuple[str, str]]:
+        """What the details pane says of a replacement this token is part of."""
+        key = seen_key(token)
+        lines = []
+        for pending in self.pending_replacements():
+            if pending.instance != token.instance:
+                continue
+            since = f"{pending.started_at:%Y-%m-%d %H:%M} UTC"
+            new_id = pending.new_key.rsplit(":", 1)[-1]
+            if pending.old_key == key:
+                lines.append(
+                    (
+                        "Replacement",
+                        f"#{new_id} replaces it (since {since}); once #{new_id} is deployed, "
+                        "p on this token revokes it",
+                    )
+                )
+            elif pending.new_key == key:
+                old_id = pending.old_key.rsplit(":", 1)[-1]
+                lines.append(
+                    ("Replaces", f"#{old_id} (since {since}); p on #{old_id} finishes the job")
+                )
+        return lines
+
     def _set_pending(self, rows: list[PendingReplacement]) -> None:
         self._pending = rows
         self.pending_changed()
