@@ -48,14 +48,22 @@ def start(arguments: str, env: dict[str, str], height: int = 36) -> None:
     """Run ``gltui ARGUMENTS`` in a detached 120-column tmux session (exit code left on screen)."""
     command = f"{sys.executable} -m gltui {arguments}; echo GLTUI-EXIT=$?; sleep 30"
     size = ["-x", "120", "-y", str(height)]
-    subprocess.run(
-        ["tmux", "-L", SOCKET, "new-session", "-d", "-s", "e2e", *size, command],
-        check=True,
-        # COLUMNS/LINES (set by some test runners) would override the tmux window's size
-        env={k: v for k, v in env.items() if k not in ("COLUMNS", "LINES")}
-        | {"TERM": "xterm-256color"},
-        timeout=10,
-    )
+    tmux("kill-server")  # a previous test's server may still be going away
+    for attempt in range(3):
+        done = subprocess.run(
+            ["tmux", "-L", SOCKET, "new-session", "-d", "-s", "e2e", *size, command],
+            # COLUMNS/LINES (set by some test runners) would override the window's size
+            env={k: v for k, v in env.items() if k not in ("COLUMNS", "LINES")}
+            | {"TERM": "xterm-256color"},
+            capture_output=True,
+            text=True,
+            timeout=10,
+            check=False,
+        )
+        if done.returncode == 0:
+            return
+        time.sleep(0.5 * (attempt + 1))
+    raise AssertionError(f"tmux would not start a session: {done.stderr}")
 
 
 @pytest.fixture
@@ -94,6 +102,9 @@ def test_demo_cards_filter_details_quit(terminal: None) -> None:
         text = screen()
 
     tmux("send-keys", "-t", "e2e", "/")
+    # a person sees the field open before typing; keys sent in the same burst as "/" can
+    # reach the table first (Textual routes queued keys before the focus moves)
+    wait_for("filter: name, scopes")
     tmux("send-keys", "-t", "e2e", "-l", "jira")
     tmux("send-keys", "-t", "e2e", "Enter")
     text = wait_for("filter: jira")

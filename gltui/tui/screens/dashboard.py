@@ -348,7 +348,9 @@ class DashboardScreen(TokenActionsScreen):
     def action_filter(self) -> None:
         field = self.query_one("#filter", Input)
         field.display = True
-        field.focus()
+        # at once, not via focus() (which waits behind queued events): keys typed right
+        # after "/" (fast typing, a paste, tmux) must land in the field, not on bindings
+        self.set_focus(field)
 
     def action_clear_filter(self) -> None:
         field = self.query_one("#filter", Input)
