@@ -31,8 +31,8 @@ SECTION_LIMIT = 200
 _CHANGE_DETAIL: dict[Change, str] = {
     Change.NEW: "created since",
     Change.EXPIRING: "entered the expiring window",
-    Change.EXPIRED: "expired",
-    Change.REVOKED: "revoked",
+    Change.EXPIRED: "its expiry date passed",
+    Change.REVOKED: "stopped working",
     Change.ROTATED: "rotated: a new token with the same name replaced it",
     Change.VANISHED: "no longer listed by GitLab (kept from the local history)",
 }
