@@ -14,6 +14,7 @@ from __future__ import annotations
 import contextlib
 import os
 import tempfile
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -26,9 +27,14 @@ PRIVATE_FILE = 0o600
 PRIVATE_DIR = 0o700
 
 
+STALE_TEMPORARY_SECONDS = 600
+"""A temporary file this old was left by a killed gltui (a write takes milliseconds)."""
+
+
 def write_private(path: Path, data: bytes) -> None:
     """Atomically replace ``path`` with ``data``, readable by its owner only."""
     path.parent.mkdir(parents=True, exist_ok=True, mode=PRIVATE_DIR)
+    _remove_stale_temporaries(path)
     handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:
         os.fchmod(handle, PRIVATE_FILE)
@@ -42,6 +48,16 @@ def write_private(path: Path, data: bytes) -> None:
             os.unlink(temporary)
         raise
     _sync_directory(path.parent)
+
+
+def _remove_stale_temporaries(path: Path) -> None:
+    """Delete what a process killed mid-write left beside ``path``; a temporary file of a
+    write going on right now is young and stays."""
+    cutoff = time.time() - STALE_TEMPORARY_SECONDS
+    for leftover in path.parent.glob(f".{path.name}.*.tmp"):
+        with contextlib.suppress(OSError):
+            if leftover.stat().st_mtime < cutoff:
+                leftover.unlink()
 
 
 def _sync_directory(directory: Path) -> None:

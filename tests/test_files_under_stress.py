@@ -138,3 +138,19 @@ def test_lock_files_are_private(tmp_path: Path) -> None:
     lock = tmp_path / "new-dir" / "pending-replacements.json.lock"
     assert stat.S_IMODE(lock.stat().st_mode) == 0o600
     assert stat.S_IMODE(lock.parent.stat().st_mode) == 0o700
+
+
+def test_what_a_killed_writer_left_is_cleaned_up_later(tmp_path: Path) -> None:
+    from gltui.storage import STALE_TEMPORARY_SECONDS, write_private
+
+    target = tmp_path / "history.jsonl"
+    stale = tmp_path / ".history.jsonl.abc123.tmp"
+    young = tmp_path / ".history.jsonl.def456.tmp"  # another process writing right now
+    for leftover in (stale, young):
+        leftover.write_text("half a fil")
+    old = time.time() - STALE_TEMPORARY_SECONDS - 5
+    os.utime(stale, (old, old))
+    write_private(target, b"whole\n")
+    assert target.read_text() == "whole\n"
+    assert not stale.exists()
+    assert young.exists()
