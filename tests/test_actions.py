@@ -76,7 +76,7 @@ def test_permission_errors_are_explained(sandbox: RunningSandbox) -> None:
     personal = named(mara, "k8s agent")
     outcome = developer.revoke(personal)
     assert not outcome.ok
-    assert outcome.message == "only the token's owner or an administrator can revoke it."
+    assert outcome.message == "Only the token's owner or an administrator can revoke it."
     outcome = actions(sandbox, "readonly").revoke(personal)
     assert not outcome.ok
     assert "lacks the api scope" in outcome.message
@@ -186,3 +186,14 @@ def test_paths_for_tokens_whose_resource_is_unknown() -> None:
         revoke_path(replace(bot, kind=TokenKind.DEPLOY))
     with pytest.raises(NotPossible, match="prefilled form"):
         create_path(request_for(None, kind=TokenKind.PERSONAL), user_id=1, is_admin=False)
+
+
+def test_gltuis_own_dead_token_is_named_as_the_cause() -> None:
+    from gltui.actions.explain import explain_revoke
+    from gltui.domain.failures import Failure, FailureKind
+
+    token = Token("w", TokenKind.PERSONAL, 3, "ci", (), False, None)
+    failure = Failure(FailureKind.TOKEN_EXPIRED, "the token has expired", 401)
+    message = explain_revoke(failure, token)
+    assert message.startswith("gltui's own token for this instance: the token has expired. ")
+    assert failure.advice in message

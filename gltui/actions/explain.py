@@ -37,15 +37,19 @@ def _role_needed(kind: TokenKind, where: str, verb: str) -> str:
     return f"only the token's owner or an administrator can {base} it"
 
 
+def _sentence(text: str) -> str:
+    return text[:1].upper() + text[1:] + "."
+
+
 def explain_revoke(failure: Failure, token: Token) -> str:
     """Why a revoke failed and what to do."""
     where = printable(owner_label(token))
     if failure.kind is FailureKind.MISSING_SCOPE:
         return _SCOPE
     if failure.kind in (FailureKind.TOKEN_EXPIRED, FailureKind.TOKEN_REVOKED):
-        return f"gltui's own token for this instance {failure.message[4:]}; {failure.advice}"
+        return f"gltui's own token for this instance: {failure.message}. {failure.advice}"
     if _refused_for_role(failure):
-        return _role_needed(token.kind, where, "Revoking") + "."
+        return _sentence(_role_needed(token.kind, where, "Revoking"))
     return _otherwise(failure)
 
 
@@ -72,7 +76,7 @@ def explain_rotate(failure: Failure, token: Token) -> str:
     if failure.kind is FailureKind.MISSING_SCOPE:
         return _SCOPE
     if _refused_for_role(failure):
-        return _role_needed(token.kind, printable(owner_label(token)), "Rotating") + "."
+        return _sentence(_role_needed(token.kind, printable(owner_label(token)), "Rotating"))
     return _otherwise(failure)
 
 
@@ -111,5 +115,5 @@ def explain_create(failure: Failure, request: CreateRequest) -> str:
                 f"{'project' if request.resource.type is ResourceType.PROJECT else 'group'} "
                 f"{request.resource.id}"
             )
-        return _role_needed(request.kind, printable(where), "Creating") + "."
+        return _sentence(_role_needed(request.kind, printable(where), "Creating"))
     return _otherwise(failure)
