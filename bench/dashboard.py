@@ -16,6 +16,7 @@ Run: ``.venv/bin/python bench/dashboard.py``
 from __future__ import annotations
 
 import asyncio
+import shutil
 import statistics
 import subprocess
 import sys
@@ -120,21 +121,26 @@ async def in_app_refilter(engine: InventoryEngine) -> list[float]:
 
 
 EMPTY_CHILD = """
+import os, time
 from textual.app import App
 from textual.widgets import Static
+
+def painted():  # the moment the first frame is out; teardown is not start-up
+    print(time.time(), flush=True)
+    os._exit(0)
 
 class Empty(App):
     def compose(self):
         yield Static("hello")
 
     def on_mount(self):
-        self.call_after_refresh(self.exit)
+        self.call_after_refresh(painted)
 
 Empty().run(headless=True, size=(120, 36))
 """
 
 GLTUI_CHILD = """
-import os, sys, threading
+import os, sys, threading, time
 from pathlib import Path
 from gltui.domain.secret import Secret
 from gltui.inventory.cache import SnapshotCache
@@ -151,10 +157,15 @@ def walker(spec, now, on_progress):
 
 draw = DashboardScreen._render_table
 
-def render_table(screen):  # exit right after the frame that shows every cached row
+def painted():  # the moment that frame is out; teardown is not start-up
+    print(time.time(), flush=True)
+    os._exit(0)
+
+def render_table(screen):  # stop right after the frame that shows what we wait for
     draw(screen)
-    if len(screen.query_one(TokenTable).rows) == int(sys.argv[2]):
-        screen.app.call_after_refresh(screen.app.exit)
+    rows = len(screen.query_one(TokenTable).rows)
+    if (sys.argv[3] == "first" and rows) or rows == int(sys.argv[2]):
+        screen.app.call_after_refresh(painted)
 
 DashboardScreen._render_table = render_table
 spec = InstanceSpec("bench", "http://127.0.0.1:9", Secret("unused"))
@@ -164,20 +175,41 @@ os._exit(0)
 """
 
 
-def cold_pair(directory: str, rounds: int = 9) -> tuple[float, float]:
-    """Median seconds from spawning ``python -c`` to exit, for the empty app and for
-    gltui, interleaved so that machine noise hits both alike."""
+def cold_runs(
+    directory: str, without_head: str, rounds: int = 9
+) -> tuple[float, float, float, float]:
+    """Median seconds from spawning ``python -c`` to a frame on screen: the empty app's
+    first; gltui's first
+    frame (from the snapshot's head file: the soonest rows, exact cards and chart); gltui
+    with every cached row in its table; and gltui's first frame from a cache without head
+    files (``without_head``: the whole snapshot decoded first). Interleaved so machine
+    noise hits all alike."""
     empty: list[float] = []
-    gltui: list[float] = []
+    first: list[float] = []
+    full: list[float] = []
+    headless: list[float] = []
     for _ in range(rounds):
         for code, args, into in (
             (EMPTY_CHILD, [], empty),
-            (GLTUI_CHILD, [directory, str(TOKENS)], gltui),
+            (GLTUI_CHILD, [directory, str(TOKENS), "first"], first),
+            (GLTUI_CHILD, [directory, str(TOKENS), "full"], full),
+            (GLTUI_CHILD, [without_head, str(TOKENS), "first"], headless),
         ):
-            started = time.perf_counter()
-            subprocess.run([sys.executable, "-c", code, *args], check=True, timeout=60)
-            into.append(time.perf_counter() - started)
-    return statistics.median(empty), statistics.median(gltui)
+            started = time.time()
+            done = subprocess.run(
+                [sys.executable, "-c", code, *args],
+                check=True,
+                timeout=60,
+                capture_output=True,
+                text=True,
+            )
+            into.append(float(done.stdout.strip().splitlines()[-1]) - started)
+    return (
+        statistics.median(empty),
+        statistics.median(first),
+        statistics.median(full),
+        statistics.median(headless),
+    )
 
 
 def main() -> None:
@@ -208,12 +240,17 @@ def main() -> None:
         )
         bare = asyncio.run(pilot_keys(BareInput(), (), lambda: True))
         blocked.set()
-        cold_empty, cold_gltui = cold_pair(scratch)
+        plain = Path(scratch) / "without-head"
+        plain.mkdir()
+        shutil.copy(cache.path_for(spec.name), plain)
+        cold_empty, cold_first, cold_full, cold_plain = cold_runs(scratch, str(plain))
     print(
-        f"cold start to first paint (new process, imports included; medians of 9 "
-        f"interleaved runs): empty Textual app "
-        f"{cold_empty * 1000:.0f} ms, gltui with {TOKENS} cached tokens "
-        f"{cold_gltui * 1000:.0f} ms ({cold_gltui / cold_empty:.2f}x)"
+        f"cold start (new process, imports included; medians of 9 interleaved runs): empty "
+        f"Textual app {cold_empty * 1000:.0f} ms; gltui with {TOKENS} cached tokens: first "
+        f"frame (head file: soonest rows, exact cards and chart) {cold_first * 1000:.0f} ms "
+        f"({cold_first / cold_empty:.2f}x), every cached row in the table "
+        f"{cold_full * 1000:.0f} ms ({cold_full / cold_empty:.2f}x); first frame without "
+        f"head files {cold_plain * 1000:.0f} ms ({cold_plain / cold_empty:.2f}x)"
     )
     print(
         f"warm start in one process: empty app {empty * 1000:.0f} ms, gltui first paint "

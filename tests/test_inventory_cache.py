@@ -10,6 +10,7 @@ from pathlib import Path
 
 from gltui.domain.failures import Failure, FailureKind
 from gltui.domain.secret import Secret
+from gltui.domain.states import TokenState, classify, count_states, days_until_expiry, tally
 from gltui.inventory.cache import History, SnapshotCache
 from gltui.inventory.engine import InventoryEngine
 from gltui.inventory.model import InstanceInventory
@@ -49,7 +50,12 @@ def test_snapshot_is_private_and_holds_no_secret(sandbox: RunningSandbox, tmp_pa
     assert "gldt-" not in text
     for secret in sandbox.credentials.as_dict().values():
         assert secret not in text
-    assert [p.name for p in path.parent.iterdir()] == [path.name]  # no temp files left
+    head = cache.head_path_for("work")
+    assert stat.S_IMODE(head.stat().st_mode) == 0o600
+    for secret in sandbox.credentials.as_dict().values():
+        assert secret not in head.read_text()
+    # no temp files left
+    assert sorted(p.name for p in path.parent.iterdir()) == sorted([path.name, head.name])
 
 
 def test_damaged_or_foreign_snapshots_are_ignored(tmp_path: Path) -> None:
@@ -136,7 +142,9 @@ def test_concurrent_writers_leave_a_whole_file(sandbox: RunningSandbox, tmp_path
     loaded = cache.load("work")
     assert loaded is not None
     assert loaded.tokens == fresh.tokens
-    assert sorted(os.listdir(tmp_path)) == [cache.path_for("work").name]
+    assert sorted(os.listdir(tmp_path)) == sorted(
+        [cache.path_for("work").name, cache.head_path_for("work").name]
+    )
 
 
 def test_a_crashing_walker_fails_only_its_instance(sandbox: RunningSandbox) -> None:
@@ -153,3 +161,33 @@ def test_a_crashing_walker_fails_only_its_instance(sandbox: RunningSandbox) -> N
     assert work.ok
     assert broken.failure is not None
     assert broken.failure.message == "gltui failed: KeyError"
+
+
+def test_the_head_holds_the_first_screen_and_exact_counts(
+    sandbox: RunningSandbox, tmp_path: Path
+) -> None:
+    """The head file lets the dashboard paint before decoding the whole snapshot: the
+    tokens the default order shows first, and a summary giving GitLab's four cards and
+    the expiry chart exactly as the full snapshot does, at any later moment."""
+    cache = SnapshotCache(tmp_path)
+    fresh = refresh(sandbox, "admin")
+    cache.save(fresh)
+    loaded = cache.load_head("work")
+    assert loaded is not None
+    head, summary = loaded
+    assert head.from_cache
+    assert len(summary) == len(fresh.tokens)
+    assert {t.identity for t in head.tokens} <= {t.identity for t in fresh.tokens}
+    working = [t for t in head.tokens if classify(t, NOW) is not TokenState.REVOKED]
+    assert working  # working tokens come first
+    for later in (NOW, NOW + timedelta(days=3, hours=5), NOW + timedelta(days=40)):
+        assert tally(summary.states(later, 14)) == count_states(fresh.tokens, later, 14)
+        expected = [
+            left
+            for t in fresh.tokens
+            if classify(t, later).is_active
+            and (left := days_until_expiry(t, later.date())) is not None
+        ]
+        assert sorted(summary.upcoming_days(later)) == sorted(expected)
+    cache.head_path_for("work").write_text('{"head": {}, "summary": 3}')
+    assert cache.load_head("work") is None

@@ -361,3 +361,58 @@ async def test_no_color_is_honoured(
     async with app.run_test(size=(80, 24)) as pilot:
         await settle(app, pilot)
         assert table(app).rows
+
+
+class _SlowFullSnapshot(SnapshotCache):
+    """A cache whose full snapshots wait for a signal (their heads do not)."""
+
+    def __init__(self, directory: Path, release: threading.Event) -> None:
+        super().__init__(directory)
+        self.release = release
+
+    def load(self, name: str) -> InstanceInventory | None:
+        self.release.wait(10)
+        return super().load(name)
+
+
+async def test_first_screen_from_the_head_then_every_cached_token(
+    make_sandbox: SandboxFactory, tmp_path: Path
+) -> None:
+    """Preloaded as the command line does: the first frame comes from the head file with
+    exact cards and chart; the full snapshot then fills the table, network or not."""
+    large = make_sandbox(scale=20)
+    spec = InstanceSpec("work", large.url, Secret(large.credentials.admin))
+    full = walk_instance(spec, NOW)
+    release, network = threading.Event(), threading.Event()
+    cache = _SlowFullSnapshot(tmp_path, release)
+    cache.save(full)
+
+    def held_walker(
+        spec: InstanceSpec, now: datetime, on_progress: Callable[[Progress], None] | None
+    ) -> InstanceInventory:
+        network.wait(10)
+        return walk_instance(spec, now, on_progress)
+
+    engine = InventoryEngine([spec], cache=cache, walker=held_walker)
+    app = GltuiApp(engine, clock=fixed_clock, preload=True)
+    async with app.run_test(size=(120, 36)) as pilot:
+        await pilot.pause()
+        assert 0 < len(table(app).rows) < len(full.tokens)  # the head only, so far
+        assert card_counts(app) == count_states(full.tokens, NOW)  # exact already
+        status = str(app.screen.query_one("#view-status").render())
+        assert f"of {len(full.tokens)} tokens (reading the rest of the cache)" in status
+        await pilot.press("d", "v")  # no change and no review on a partial picture
+        await pilot.pause()
+        assert isinstance(app.screen, DashboardScreen)
+        assert sum("still reading" in str(n.message) for n in app._notifications) == 2
+        release.set()
+        for _ in range(100):
+            await pilot.pause(0.05)
+            if len(table(app).rows) == len(full.tokens):
+                break
+        assert len(table(app).rows) == len(full.tokens)
+        assert card_counts(app) == count_states(full.tokens, NOW)
+        assert "reading the rest" not in str(app.screen.query_one("#view-status").render())
+        network.set()
+        await settle(app, pilot)
+        assert "fresh" in str(app.screen.query_one(InstancesBar).render())

@@ -18,6 +18,9 @@ from pathlib import Path
 from typing import Any
 
 from gltui.domain.changes import Seen, seen, seen_key
+from gltui.domain.states import expiry_instant
+from gltui.domain.summary import ExpirySummary
+from gltui.domain.tokens import Token
 from gltui.inventory.model import InstanceInventory
 from gltui.inventory.serialize import SnapshotFormatError, instance_from_dict, instance_to_dict
 from gltui.perf import collector_paused
@@ -43,12 +46,37 @@ class SnapshotCache:
         """The snapshot file of one instance."""
         return self.directory / f"snapshot-{_slug(name)}.json"
 
+    def head_path_for(self, name: str) -> Path:
+        """The small "first screen" file beside an instance's snapshot."""
+        return self.directory / f"head-{_slug(name)}.json"
+
     def save(self, inventory: InstanceInventory) -> None:
-        """Store a successful refresh (failed ones would overwrite good data)."""
+        """Store a successful refresh (failed ones would overwrite good data), and its head:
+        the tokens a first screen shows plus a summary for exact cards and chart."""
         if not inventory.ok:
             return
         data = json.dumps(instance_to_dict(inventory), ensure_ascii=False, separators=(",", ":"))
         write_private(self.path_for(inventory.name), data.encode())
+        head = replace(inventory, tokens=first_screen(inventory.tokens, inventory.fetched_at))
+        document = {
+            "head": instance_to_dict(head),
+            "summary": ExpirySummary.of(inventory.tokens).to_json(),
+        }
+        text = json.dumps(document, ensure_ascii=False, separators=(",", ":"))
+        write_private(self.head_path_for(inventory.name), text.encode())
+
+    def load_head(self, name: str) -> tuple[InstanceInventory, ExpirySummary] | None:
+        """The head of ``name``'s snapshot (marked as cached) and the summary of all its
+        tokens; ``None`` when absent, damaged or not matching the snapshot."""
+        try:
+            document = json.loads(self.head_path_for(name).read_bytes())
+            head = instance_from_dict(document["head"])
+            summary = ExpirySummary.from_json(document["summary"])
+        except (OSError, ValueError, KeyError, TypeError, SnapshotFormatError):
+            return None
+        if head.name != name or len(summary) < len(head.tokens):
+            return None
+        return replace(head, from_cache=True), summary
 
     def load(self, name: str) -> InstanceInventory | None:
         """The last good inventory of ``name``, marked as cached; ``None`` if absent or damaged."""
@@ -61,6 +89,27 @@ class SnapshotCache:
         if snapshot.name != name:
             return None
         return replace(snapshot, from_cache=True)
+
+
+HEAD_ROWS = 200
+"""Rows in a head file: more than any terminal shows at once."""
+
+
+def first_screen(tokens: tuple[Token, ...], now: datetime) -> tuple[Token, ...]:
+    """The tokens the dashboard's default order puts first: working tokens by soonest
+    expiry, then those that never expire, then the most recently dead."""
+
+    def key(token: Token) -> tuple[int, float]:
+        instant = expiry_instant(token.expires_at)
+        if token.revoked:
+            return (3, 0.0)
+        if instant is None:
+            return (1, 0.0)
+        if instant <= now:
+            return (2, -instant.timestamp())
+        return (0, instant.timestamp())
+
+    return tuple(sorted(tokens, key=key)[:HEAD_ROWS])
 
 
 class History:

@@ -15,6 +15,7 @@ from datetime import datetime
 
 from gltui.domain.changes import Baseline
 from gltui.domain.failures import Failure, FailureKind
+from gltui.domain.summary import ExpirySummary
 from gltui.inventory.cache import History, SnapshotCache
 from gltui.inventory.model import InstanceInventory, Inventory, Progress
 from gltui.inventory.reviews import ReviewLog, review_baseline
@@ -55,6 +56,16 @@ class InventoryEngine:
     def baseline(self, now: datetime) -> Baseline | None:
         """What a review compares with: the last sign-off, else a week of history."""
         return review_baseline(self.reviews, self.history, (s.name for s in self.specs), now)
+
+    def cached_heads(self) -> list[tuple[InstanceInventory, ExpirySummary]] | None:
+        """Every instance's head file (the first screen), or ``None`` unless all have one
+        (then :meth:`cached` is the way to the first paint)."""
+        if self.cache is None or not self.specs:
+            return None
+        heads = [self.cache.load_head(spec.name) for spec in self.specs]
+        if any(head is None for head in heads):
+            return None
+        return [head for head in heads if head is not None]
 
     def refresh(
         self,

@@ -11,10 +11,14 @@ from gltui.tui.table_model import TokenRow
 class SnapshotsLoaded(Message):
     """The cached inventory and its table rows (built off the event loop)."""
 
-    def __init__(self, inventory: Inventory, rows: dict[str, list[TokenRow]]) -> None:
+    def __init__(
+        self, inventory: Inventory, rows: dict[str, list[TokenRow]], refresh: bool = True
+    ) -> None:
         super().__init__()
         self.inventory = inventory
         self.rows = rows
+        self.refresh = refresh
+        """Start a refresh once they are shown (not when one is already running)."""
 
 
 class RefreshProgressed(Message):

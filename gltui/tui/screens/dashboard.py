@@ -7,10 +7,12 @@ only ever touches widgets on the event loop.
 
 from __future__ import annotations
 
+import gc
 import threading
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, replace
 from datetime import datetime
+from itertools import chain
 from typing import ClassVar, TypeVar
 
 from textual import on, work
@@ -25,6 +27,7 @@ from gltui.domain.changes import Baseline
 from gltui.domain.display import printable
 from gltui.domain.review import Review, build_review
 from gltui.domain.states import tally
+from gltui.domain.summary import ExpirySummary
 from gltui.domain.timeline import weekly_counts
 from gltui.domain.tokens import Token, TokenKind
 from gltui.inventory.engine import InventoryEngine
@@ -124,9 +127,13 @@ class DashboardScreen(TokenActionsScreen):
         rules: AuditRules = DEFAULT_RULES,
         *,
         readonly: bool = False,
+        partial: Mapping[str, ExpirySummary] | None = None,
     ) -> None:
         """``preloaded``: snapshots read before the app started (the fastest first paint);
-        without it the screen reads them itself in a thread worker once mounted."""
+        without it the screen reads them itself in a thread worker once mounted.
+        ``partial``: for instances whose ``preloaded`` inventory is only a snapshot's head
+        (its first-screen rows), the summary of all their tokens; the full snapshots are
+        then read right after the first frame."""
         super().__init__()
         self.engine = engine
         self.clock = clock
@@ -148,6 +155,7 @@ class DashboardScreen(TokenActionsScreen):
         self._preloaded = preloaded is not None
         for instance in preloaded.instances if preloaded else ():
             self._store(instance, self._build(instance))
+        self._partial = dict(partial or {})
         if preloaded is not None and self.pending_store is not None:
             self._pending = self.pending_store.all()  # before the app runs, like the snapshots
 
@@ -168,21 +176,25 @@ class DashboardScreen(TokenActionsScreen):
         self._render_all()
         if self._preloaded:
             self.action_refresh()
-            # after the first frames: warming 10,000 rows now would compete with them
-            self.set_timer(WARM_UP_DELAY, lambda: self.warm_rows(self._all_rows()))
+            if self._partial:  # the head painted this frame; the rest comes next
+                self.call_after_refresh(lambda: self.load_snapshots(refresh=False))
+            else:
+                # after the first frames: warming 10,000 rows now would compete with them
+                self.set_timer(WARM_UP_DELAY, lambda: self.warm_rows(self._all_rows()))
         else:
             self.load_snapshots()
         self.set_interval(30, self._render_instances)
 
     # --- workers (all IO happens here, off the event loop) -------------------
     @work(thread=True, exclusive=True, group="snapshots", exit_on_error=False)
-    def load_snapshots(self) -> None:
-        """Read the cached inventory and build its rows, then start the refresh."""
+    def load_snapshots(self, refresh: bool = True) -> None:
+        """Read the cached inventory and build its rows, then (unless one is running
+        already) start the refresh."""
         inventory = self.engine.cached()
         rows = {instance.name: self._build(instance) for instance in inventory.instances}
         if self.pending_store is not None:
             self.app.call_from_thread(self._set_pending, self.pending_store.all())
-        self.post_message(SnapshotsLoaded(inventory, rows))
+        self.post_message(SnapshotsLoaded(inventory, rows, refresh))
 
     def refresh_all(self) -> None:
         """Walk every instance on a daemon thread; results come back one instance at a time.
@@ -223,8 +235,8 @@ class DashboardScreen(TokenActionsScreen):
             severity="error",
             markup=False,
         )
-        if event.worker.group == "snapshots":  # no cache to show: go straight to the network
-            self.action_refresh()
+        if event.worker.group == "snapshots" and not self.refreshing:
+            self.action_refresh()  # no cache to show: go straight to the network
 
     # --- messages ------------------------------------------------------------
     def on_snapshots_loaded(self, message: SnapshotsLoaded) -> None:
@@ -233,7 +245,10 @@ class DashboardScreen(TokenActionsScreen):
                 self._store(instance, message.rows[instance.name])
         self._render_all()
         self.set_timer(WARM_UP_DELAY, lambda: self.warm_rows(self._all_rows()))
-        self.action_refresh()
+        if message.refresh:
+            self.action_refresh()
+        else:  # the full snapshots behind a preloaded head: out of the cyclic GC's way too
+            gc.freeze()
 
     def on_refresh_progressed(self, message: RefreshProgressed) -> None:
         self.progress[message.progress.instance] = message.progress
@@ -386,6 +401,9 @@ class DashboardScreen(TokenActionsScreen):
         self.refresh_all()
 
     def action_review(self) -> None:
+        if self._partial:  # a review of the first screen alone would sign off too little
+            self.notify("gltui is still reading the cached tokens; try again.", timeout=2)
+            return
         tokens = [row.token for row in self._all_rows()]  # taken on the event loop
         self.build_review(tokens, list(self.instances))
 
@@ -520,6 +538,7 @@ class DashboardScreen(TokenActionsScreen):
     def _store(self, instance: InstanceInventory, rows: list[TokenRow]) -> None:
         self.instances[instance.name] = instance
         self._rows[instance.name] = rows
+        self._partial.pop(instance.name, None)  # these rows are all its tokens now
 
     def _all_rows(self) -> list[TokenRow]:
         return [row for name in self.names for row in self._rows.get(name, [])]
@@ -530,10 +549,18 @@ class DashboardScreen(TokenActionsScreen):
 
     def _render_all(self) -> None:
         self._render_instances()
-        rows = self._all_rows()
-        counts = tally(row.state for row in rows)
+        rows = [row for row in self._all_rows() if row.token.instance not in self._partial]
+        now = self.clock()
+        states = chain(
+            (row.state for row in rows),
+            *(summary.states(now, self.window) for summary in self._partial.values()),
+        )
+        counts = tally(states)
         self.query_one(StateCards).show(counts, self.view.state, self.window)
-        upcoming = (row.upcoming_days for row in rows if row.upcoming_days is not None)
+        upcoming = chain(
+            (row.upcoming_days for row in rows if row.upcoming_days is not None),
+            *(summary.upcoming_days(now) for summary in self._partial.values()),
+        )
         self.query_one(ExpiryTimeline).show(weekly_counts(upcoming))
         self._render_table()
 
@@ -559,6 +586,10 @@ class DashboardScreen(TokenActionsScreen):
         self.query_one(TableHeader).show(self.view)
         self.query_one(StateCards).set_selected(self.view.state)
         parts = [f"{len(shown)} of {len(everything)} tokens"]
+        if self._partial:
+            known = sum(1 for row in everything if row.token.instance not in self._partial)
+            total = known + sum(len(summary) for summary in self._partial.values())
+            parts[0] = f"{len(shown)} of {total} tokens (reading the rest of the cache)"
         if self.view.state is not None:
             parts.append(f"card: {self.view.state.value}")
         if self.view.instance is not None:

@@ -20,6 +20,7 @@ from gltui.actions.pending import PendingReplacement, PendingStore
 from gltui.domain.audit import AuditRules
 from gltui.domain.changes import seen_key
 from gltui.domain.display import describe, printable
+from gltui.domain.summary import ExpirySummary
 from gltui.domain.templates import BUILTIN_TEMPLATES, CreateRequest, Template
 from gltui.domain.tokens import Resource, Token, TokenKind
 from gltui.inventory.model import InstanceInventory
@@ -50,6 +51,8 @@ class TokenActionsScreen(Screen[None]):
         super().__init__()
         self._token_actions: dict[str, TokenActions] = {}
         self._pending: list[PendingReplacement] = []
+        self._partial: dict[str, ExpirySummary] = {}
+        """Instances showing only their snapshot's head while the rest is read."""
 
     # --- what the subclass provides ------------------------------------------
     def selected_tokens(self) -> list[Token]:
@@ -81,6 +84,8 @@ class TokenActionsScreen(Screen[None]):
         instance = self.instances.get(name)
         if instance is None or instance.identity is None:
             return f"gltui has not signed in to {printable(name)} yet; refresh (r) first"
+        if name in self._partial:  # a change now would be lost when the rest arrives
+            return f"gltui is still reading {printable(name)}'s cached tokens; try again"
         return None
 
     def token_actions(self, name: str) -> TokenActions:

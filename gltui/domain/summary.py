@@ -1,0 +1,83 @@
+"""The few facts GitLab's cards and the expiry chart need about every token, kept compact.
+
+A dashboard over 10,000 cached tokens can paint its first frame from a small head
+file (the soonest rows plus this summary) and load the full snapshot right after:
+the cards and the chart are exact from the first frame, computed here with the same
+rules as :func:`~gltui.domain.states.classify` at the moment of display.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+
+from gltui.domain.states import TokenState, expiry_instant, start_of_day
+from gltui.domain.tokens import Token
+
+
+@dataclass(frozen=True)
+class ExpirySummary:
+    """Per token: revoked or not, the expiry instant (Unix seconds) and its UTC day."""
+
+    rows: tuple[tuple[bool, float | None, int | None], ...]
+
+    @classmethod
+    def of(cls, tokens: Iterable[Token]) -> ExpirySummary:
+        """Summarise ``tokens``."""
+        rows: list[tuple[bool, float | None, int | None]] = []
+        for token in tokens:
+            instant = expiry_instant(token.expires_at)
+            if instant is None:
+                rows.append((token.revoked, None, None))
+            else:
+                day = instant.astimezone(UTC).date().toordinal()  # as days_until_expiry
+                rows.append((token.revoked, instant.timestamp(), day))
+        return cls(tuple(rows))
+
+    def __len__(self) -> int:
+        return len(self.rows)
+
+    def states(self, now: datetime, window_days: int) -> Iterator[TokenState]:
+        """Each token's state at ``now``, by the rules of ``classify``."""
+        moment = now.timestamp()
+        window_end = start_of_day(now.date() + timedelta(days=window_days + 1)).timestamp()
+        for revoked, instant, _ in self.rows:
+            if revoked:
+                yield TokenState.REVOKED
+            elif instant is None:
+                yield TokenState.ACTIVE
+            elif instant <= moment:
+                yield TokenState.EXPIRED
+            elif instant < window_end:
+                yield TokenState.EXPIRING
+            else:
+                yield TokenState.ACTIVE
+
+    def upcoming_days(self, now: datetime) -> Iterator[int]:
+        """Days until expiry of the tokens still working at ``now`` (for the chart)."""
+        moment, today = now.timestamp(), now.date().toordinal()
+        for revoked, instant, day in self.rows:
+            if not revoked and instant is not None and day is not None and instant > moment:
+                yield day - today
+
+    def to_json(self) -> list[list[object]]:
+        """Compact rows for the head file."""
+        return [[int(revoked), instant, day] for revoked, instant, day in self.rows]
+
+    @classmethod
+    def from_json(cls, data: object) -> ExpirySummary:
+        """Read :meth:`to_json`'s form; ``ValueError`` when it is not that."""
+        if not isinstance(data, list):
+            raise ValueError("an expiry summary is a list")
+        rows: list[tuple[bool, float | None, int | None]] = []
+        for row in data:
+            if not isinstance(row, list) or len(row) != 3:
+                raise ValueError("an expiry summary row has three fields")
+            revoked, instant, day = row
+            if instant is not None and not isinstance(instant, int | float):
+                raise ValueError("an expiry instant is a number")
+            if day is not None and not isinstance(day, int):
+                raise ValueError("an expiry day is an ordinal")
+            rows.append((bool(revoked), None if instant is None else float(instant), day))
+        return cls(tuple(rows))
