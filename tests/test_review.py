@@ -205,3 +205,10 @@ def test_history_lines_hold_no_secret_and_name_vanished_tokens(tmp_path: Path) -
     assert line["tokens"] == {
         "personal_access_token:6": ["bot", "active", "project", "2027-06-01", "acme/api"]
     }
+
+
+def test_a_mangled_key_has_no_id_rather_than_an_error() -> None:
+    assert (
+        Seen.from_row("w", "personal_access_token:12", ["a", "active", "personal"]).token_id == 12
+    )
+    assert Seen.from_row("w", "personal:x", ["a", "active"]).token_id is None

@@ -39,6 +39,12 @@ class Seen:
     where: str
     """Its project/group path or owner, as the table shows it."""
 
+    @property
+    def token_id(self) -> int | None:
+        """The id in the key (``None`` if a hand-edited or damaged file mangled it)."""
+        tail = self.key.rsplit(":", 1)[-1]
+        return int(tail) if tail.isdigit() else None
+
     def to_row(self) -> list[Any]:
         """The compact form stored on disk (instance and key are the row's address)."""
         return [self.name, self.state.value, self.kind.value, self.expires, self.where]

@@ -52,9 +52,7 @@ def changes_json(baseline: Baseline | None, changes: Sequence[TokenChange]) -> d
                     "name": change.name,
                     "where": change.where,
                     "id": None if change.token is None else change.token.id,
-                    "previous_id": None
-                    if change.before is None
-                    else int(change.before.key.rsplit(":", 1)[1]),
+                    "previous_id": None if change.before is None else change.before.token_id,
                 }
                 for change in changes
             ],

@@ -122,7 +122,7 @@ class TokenActionsScreen(Screen[None]):
             if pending.instance != token.instance:
                 continue
             since = f"{pending.started_at:%Y-%m-%d %H:%M} UTC"
-            new_id = pending.new_key.rsplit(":", 1)[-1]
+            new_id = pending.new_key.rsplit(":", 1)[-1]  # shown, never parsed
             if pending.old_key == key:
                 lines.append(
                     (
