@@ -110,7 +110,7 @@ class ReviewScreen(Screen[Token | None]):
         return (
             f"{review.total} tokens · {len(review.changes)} changes · "
             f"{len(review.expiring)} expiring within {review.window} days · "
-            f"{len(review.flagged)} working tokens flagged"
+            f"{len(review.flagged)} working tokens flagged · enter shows a token in the table"
         )
 
     def _section(self, title: str, count: int) -> Option:
