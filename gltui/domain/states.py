@@ -20,6 +20,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from enum import StrEnum
+from typing import TypeVar
 
 from gltui.domain.tokens import Expiry, Token
 
@@ -62,6 +63,30 @@ def _require_aware(now: datetime) -> datetime:
     return now.astimezone(UTC)
 
 
+Moment = TypeVar("Moment", datetime, float)
+"""An instant as a datetime, or as Unix seconds where speed matters (:mod:`summary`)."""
+
+
+def window_end(now: datetime, window_days: int) -> datetime:
+    """00:00 UTC on ``today + window + 1``: tokens expiring before it are "expiring"."""
+    if window_days < 0:
+        raise ValueError("window_days must not be negative")
+    return start_of_day(now.date() + timedelta(days=window_days + 1))
+
+
+def state_at(revoked: bool, instant: Moment | None, now: Moment, end: Moment) -> TokenState:
+    """The one rule, given the expiry ``instant`` and :func:`window_end` ``end``."""
+    if revoked:
+        return TokenState.REVOKED
+    if instant is None:
+        return TokenState.ACTIVE
+    if instant <= now:
+        return TokenState.EXPIRED
+    if instant < end:
+        return TokenState.EXPIRING
+    return TokenState.ACTIVE
+
+
 def classify(
     token: Token, now: datetime, window_days: int = DEFAULT_EXPIRING_WINDOW_DAYS
 ) -> TokenState:
@@ -73,20 +98,9 @@ def classify(
             weekly review can evaluate any day.
         window_days: the "expiring" window, 14 in GitLab's UI.
     """
-    if window_days < 0:
-        raise ValueError("window_days must not be negative")
     now = _require_aware(now)
-    if token.revoked:
-        return TokenState.REVOKED
-    instant = expiry_instant(token.expires_at)
-    if instant is None:
-        return TokenState.ACTIVE
-    if instant <= now:
-        return TokenState.EXPIRED
-    window_end = start_of_day(now.date() + timedelta(days=window_days + 1))
-    if instant < window_end:
-        return TokenState.EXPIRING
-    return TokenState.ACTIVE
+    end = window_end(now, window_days)
+    return state_at(token.revoked, expiry_instant(token.expires_at), now, end)
 
 
 def days_until_expiry(token: Token, today: date) -> int | None:

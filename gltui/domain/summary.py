@@ -2,17 +2,17 @@
 
 A dashboard over 10,000 cached tokens can paint its first frame from a small head
 file (the soonest rows plus this summary) and load the full snapshot right after:
-the cards and the chart are exact from the first frame, computed here with the same
-rules as :func:`~gltui.domain.states.classify` at the moment of display.
+the cards and the chart are exact from the first frame, computed at the moment of
+display by classify's own rule (:func:`~gltui.domain.states.state_at`).
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 
-from gltui.domain.states import TokenState, expiry_instant, start_of_day
+from gltui.domain.states import TokenState, expiry_instant, state_at, window_end
 from gltui.domain.tokens import Token
 
 
@@ -40,19 +40,9 @@ class ExpirySummary:
 
     def states(self, now: datetime, window_days: int) -> Iterator[TokenState]:
         """Each token's state at ``now``, by the rules of ``classify``."""
-        moment = now.timestamp()
-        window_end = start_of_day(now.date() + timedelta(days=window_days + 1)).timestamp()
+        moment, end = now.timestamp(), window_end(now, window_days).timestamp()
         for revoked, instant, _ in self.rows:
-            if revoked:
-                yield TokenState.REVOKED
-            elif instant is None:
-                yield TokenState.ACTIVE
-            elif instant <= moment:
-                yield TokenState.EXPIRED
-            elif instant < window_end:
-                yield TokenState.EXPIRING
-            else:
-                yield TokenState.ACTIVE
+            yield state_at(revoked, instant, moment, end)
 
     def upcoming_days(self, now: datetime) -> Iterator[int]:
         """Days until expiry of the tokens still working at ``now`` (for the chart)."""
