@@ -115,6 +115,26 @@ def days_until_expiry(token: Token, today: date) -> int | None:
     return (instant.astimezone(UTC).date() - today).days
 
 
+_FAR = date.max.toordinal()
+
+
+def soonest_upcoming_key(
+    state: TokenState, left: int | None, token_id: int
+) -> tuple[int, int, int]:
+    """Soonest *upcoming* expiry first, then tokens that never expire, then dead tokens,
+    most recently dead first: the order a weekly review reads in (the dashboard's
+    default, and what a snapshot's head file keeps). ``left``: days until expiry."""
+    if state.is_active:
+        if left is None:
+            return (1, 0, token_id)
+        return (0, left, token_id)
+    return (
+        2 if state is TokenState.EXPIRED else 3,
+        -(left if left is not None else -_FAR),
+        token_id,
+    )
+
+
 @dataclass(frozen=True, slots=True)
 class StateCounts:
     """GitLab's four statistics cards; ``active`` includes ``expiring``."""

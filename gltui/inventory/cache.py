@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from gltui.domain.changes import Seen, seen, seen_key
-from gltui.domain.states import expiry_instant
+from gltui.domain.states import classify, days_until_expiry, soonest_upcoming_key
 from gltui.domain.summary import ExpirySummary
 from gltui.domain.tokens import Token
 from gltui.inventory.model import InstanceInventory
@@ -96,18 +96,12 @@ HEAD_ROWS = 200
 
 
 def first_screen(tokens: tuple[Token, ...], now: datetime) -> tuple[Token, ...]:
-    """The tokens the dashboard's default order puts first: working tokens by soonest
-    expiry, then those that never expire, then the most recently dead."""
+    """The tokens the dashboard's default order puts first."""
+    today = now.date()
 
-    def key(token: Token) -> tuple[int, float]:
-        instant = expiry_instant(token.expires_at)
-        if token.revoked:
-            return (3, 0.0)
-        if instant is None:
-            return (1, 0.0)
-        if instant <= now:
-            return (2, -instant.timestamp())
-        return (0, instant.timestamp())
+    def key(token: Token) -> tuple[int, int, int]:
+        left = days_until_expiry(token, today)
+        return soonest_upcoming_key(classify(token, now), left, token.id)
 
     return tuple(sorted(tokens, key=key)[:HEAD_ROWS])
 

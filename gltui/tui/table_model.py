@@ -21,6 +21,7 @@ from gltui.domain.states import (
     TokenState,
     classify,
     days_until_expiry,
+    soonest_upcoming_key,
 )
 from gltui.domain.tokens import Token, TokenKind
 
@@ -47,7 +48,6 @@ _STATE_ORDER = {
     TokenState.ACTIVE: 2,
     TokenState.REVOKED: 3,
 }
-_FAR = date.max.toordinal()
 
 
 def relative_days(days: int) -> str:
@@ -68,20 +68,6 @@ def _used_cell(token: Token, today: date) -> str:
     if token.last_used_at is None:
         return "never"
     return relative_days((token.last_used_at.date() - today).days)
-
-
-def _expiry_key(state: TokenState, left: int | None, token_id: int) -> tuple[int, int, int]:
-    """Soonest *upcoming* expiry first, then tokens that never expire, then dead tokens,
-    most recently dead first: the order a weekly review reads in."""
-    if state in (TokenState.ACTIVE, TokenState.EXPIRING):
-        if left is None:
-            return (1, 0, token_id)
-        return (0, left, token_id)
-    return (
-        2 if state is TokenState.EXPIRED else 3,
-        -(left if left is not None else -_FAR),
-        token_id,
-    )
 
 
 class TokenRow:
@@ -116,7 +102,7 @@ class TokenRow:
         self.state = classify(token, now, window)
         self.risk = highest_risk(token.scopes)
         left = days_until_expiry(token, now.date())
-        self.expiry_key = _expiry_key(self.state, left, token.id)
+        self.expiry_key = soonest_upcoming_key(self.state, left, token.id)
         self._cells: tuple[str, ...] | None = None
         self._haystack: str | None = None
         self._keys: tuple[tuple[Any, ...], ...] | None = None
