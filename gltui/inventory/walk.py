@@ -190,19 +190,35 @@ def _add_rows(
     return add
 
 
+def _list_tokens(
+    crawl: Crawl,
+    state: _Collected,
+    path: str,
+    action: str,
+    make: Callable[[dict[str, Any]], Token],
+    where: str,
+) -> None:
+    """Every page of a token listing into ``state``; a bad row or a failed listing is a
+    problem named ``where`` and the walk goes on."""
+    crawl.list_all(
+        path,
+        None,
+        action=action,
+        on_rows=_add_rows(state, make, where),
+        on_error=_problem(state, where),
+    )
+
+
 def _user_walk(spec: InstanceSpec, crawl: Crawl, state: _Collected, me: Identity) -> None:
     owner_name = me.username
     if TokenKind.PERSONAL in spec.kinds:
-        crawl.list_all(
+        _list_tokens(
+            crawl,
+            state,
             "/personal_access_tokens",
-            None,
-            action="listing your personal access tokens",
-            on_rows=_add_rows(
-                state,
-                lambda row: parse.personal_token(spec.name, row, username=owner_name),
-                "personal access tokens",
-            ),
-            on_error=_problem(state, "personal access tokens"),
+            "listing your personal access tokens",
+            lambda row: parse.personal_token(spec.name, row, username=owner_name),
+            "personal access tokens",
         )
     wants_projects = bool({TokenKind.PROJECT, TokenKind.DEPLOY} & spec.kinds)
     if wants_projects:
@@ -244,26 +260,22 @@ def _resource_listings(
     base = f"/{resource.type.value}s/{resource.id}"
     label = f"{resource.type.value} {resource.path}"
     if access:
-        crawl.list_all(
+        _list_tokens(
+            crawl,
+            state,
             f"{base}/access_tokens",
-            None,
-            action=f"listing the access tokens of {label}",
-            on_rows=_add_rows(
-                state,
-                lambda row: parse.personal_token(spec.name, row, kind=kind, resource=resource),
-                label,
-            ),
-            on_error=_problem(state, label),
+            f"listing the access tokens of {label}",
+            lambda row: parse.personal_token(spec.name, row, kind=kind, resource=resource),
+            label,
         )
     if deploy:
-        crawl.list_all(
+        _list_tokens(
+            crawl,
+            state,
             f"{base}/deploy_tokens",
-            None,
-            action=f"listing the deploy tokens of {label}",
-            on_rows=_add_rows(
-                state, lambda row: parse.deploy_token(spec.name, row, resource=resource), label
-            ),
-            on_error=_problem(state, label),
+            f"listing the deploy tokens of {label}",
+            lambda row: parse.deploy_token(spec.name, row, resource=resource),
+            label,
         )
 
 
@@ -346,16 +358,13 @@ def _admin_walk(spec: InstanceSpec, crawl: Crawl, state: _Collected) -> None:
             on_error=_problem(state, "groups"),
         )
     if TokenKind.DEPLOY in spec.kinds:
-        crawl.list_all(
+        _list_tokens(
+            crawl,
+            state,
             "/deploy_tokens",
-            None,
-            action="listing the instance's deploy tokens",
-            on_rows=_add_rows(
-                state,
-                lambda row: parse.deploy_token(spec.name, row, resource=None),
-                "deploy tokens",
-            ),
-            on_error=_problem(state, "deploy tokens"),
+            "listing the instance's deploy tokens",
+            lambda row: parse.deploy_token(spec.name, row, resource=None),
+            "deploy tokens",
         )
 
 
