@@ -420,8 +420,8 @@ def _reload_engine(args: argparse.Namespace) -> InventoryEngine:
     return _engine_for(load_config(config_path(args.config, os.environ), os.environ))
 
 
-def _selection(args: argparse.Namespace, rules: AuditRules | None = None) -> ReportFilter:
-    from gltui.domain.audit import AuditRules, Flag
+def _selection(args: argparse.Namespace, rules: AuditRules) -> ReportFilter:
+    from gltui.domain.audit import Flag
     from gltui.domain.states import TokenState
     from gltui.report.filters import ReportFilter
 
@@ -431,7 +431,7 @@ def _selection(args: argparse.Namespace, rules: AuditRules | None = None) -> Rep
         instances=frozenset(args.instance or ()),
         kinds=frozenset(TokenKind(kind) for kind in args.kind or ()),
         flags=frozenset(Flag(flag) for flag in args.flag or ()),
-        rules=rules or AuditRules(),
+        rules=rules,
     )
 
 
@@ -439,42 +439,42 @@ def _run_report(args: argparse.Namespace) -> int:
     from datetime import UTC, datetime
 
     from gltui.demo import demo_engine
+    from gltui.domain.audit import DEFAULT_RULES
+    from gltui.domain.states import DEFAULT_EXPIRING_WINDOW_DAYS
     from gltui.report.command import run_report
 
     now = datetime.now(UTC)
+
+    def report(
+        engine: InventoryEngine,
+        window: int = DEFAULT_EXPIRING_WINDOW_DAYS,
+        rules: AuditRules = DEFAULT_RULES,
+    ) -> int:
+        return run_report(
+            engine,
+            now=now,
+            window=window,
+            selection=_selection(args, rules),
+            fail_on=tuple(args.fail_on or ()),
+            rules=rules,
+            since_last_review=args.since_last_review,
+            output_format=args.format,
+            offline=args.offline,
+            out=sys.stdout,
+            err=sys.stderr,
+        )
+
     if args.demo:
         if args.offline:
             print("gltui report: --demo has no snapshots to read offline", file=sys.stderr)
             return EXIT_USAGE
         with demo_engine() as engine:
-            return run_report(
-                engine,
-                now=now,
-                selection=_selection(args),
-                fail_on=tuple(args.fail_on or ()),
-                since_last_review=args.since_last_review,
-                output_format=args.format,
-                offline=False,
-                out=sys.stdout,
-                err=sys.stderr,
-            )
+            return report(engine)
     found = _configured_engine(args, "gltui report", "or try --demo")
     if found is None:
         return EXIT_USAGE
     engine, config = found
-    return run_report(
-        engine,
-        now=now,
-        window=config.settings.expiring_window_days,
-        selection=_selection(args, config.audit_rules),
-        fail_on=tuple(args.fail_on or ()),
-        rules=config.audit_rules,
-        since_last_review=args.since_last_review,
-        output_format=args.format,
-        offline=args.offline,
-        out=sys.stdout,
-        err=sys.stderr,
-    )
+    return report(engine, config.settings.expiring_window_days, config.audit_rules)
 
 
 def _add_action_parsers(commands: Any) -> None:
