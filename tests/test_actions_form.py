@@ -124,7 +124,7 @@ def test_pending_store_round_trip_and_damage(tmp_path: Path) -> None:
     store.add(first)  # the same old token again replaces, never duplicates
     assert store.all() == [first]
     assert stat.S_IMODE(store.path.stat().st_mode) == 0o600
-    store.remove("w", "deploy:1")
+    assert store.remove([("w", "deploy:1")]) == []
     assert store.all() == []
     store.path.write_text(
         '[{"instance": "w"}, "junk", {"instance": "w", "old_key": "a", '

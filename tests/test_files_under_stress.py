@@ -134,7 +134,7 @@ def test_two_processes_editing_the_config_keep_both_changes(tmp_path: Path) -> N
 @pytest.mark.skipif(os.name != "posix", reason="POSIX file modes")
 def test_lock_files_are_private(tmp_path: Path) -> None:
     store = PendingStore(tmp_path / "new-dir")
-    store.remove("w", "k")  # takes the lock, writes nothing
+    store.remove([("w", "k")])  # takes the lock, writes nothing
     lock = tmp_path / "new-dir" / "pending-replacements.json.lock"
     assert stat.S_IMODE(lock.stat().st_mode) == 0o600
     assert stat.S_IMODE(lock.parent.stat().st_mode) == 0o700

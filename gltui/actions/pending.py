@@ -4,6 +4,7 @@ the new one is deployed. Remembered across restarts (no secret: ids and names on
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable
 from dataclasses import asdict, dataclass
 from datetime import datetime
 from pathlib import Path
@@ -62,20 +63,26 @@ class PendingStore:
         text = json.dumps([row.to_json() for row in rows], ensure_ascii=False, indent=1)
         write_private(self.path, text.encode())
 
-    def add(self, pending: PendingReplacement) -> None:
-        """Remember a replacement (replacing an earlier one of the same old token)."""
+    def add(self, pending: PendingReplacement) -> list[PendingReplacement]:
+        """Remember a replacement (replacing an earlier one of the same old token);
+        returns every pending replacement now."""
         with locked(self.path):
             rows = [
                 row
                 for row in self.all()
                 if (row.instance, row.old_key) != (pending.instance, pending.old_key)
             ]
-            self._write([*rows, pending])
+            rows.append(pending)
+            self._write(rows)
+        return rows
 
-    def remove(self, instance: str, old_key: str) -> None:
-        """Forget a finished (or abandoned) replacement."""
+    def remove(self, old_tokens: Iterable[tuple[str, str]]) -> list[PendingReplacement]:
+        """Forget the replacements of these (instance, old key) pairs, finished or
+        abandoned, in one read and at most one write; returns those still pending."""
+        gone = set(old_tokens)
         with locked(self.path):
             rows = self.all()
-            kept = [row for row in rows if (row.instance, row.old_key) != (instance, old_key)]
+            kept = [row for row in rows if (row.instance, row.old_key) not in gone]
             if len(kept) != len(rows):
                 self._write(kept)
+        return kept

@@ -388,16 +388,14 @@ class TokenActionsScreen(Screen[None]):
     def remember_pending(self, pending: PendingReplacement) -> None:
         """Store a replacement in progress (a file: off the event loop)."""
         if self.pending_store is not None:
-            self.pending_store.add(pending)
-            self.app.call_from_thread(self._set_pending, self.pending_store.all())
+            self.app.call_from_thread(self._set_pending, self.pending_store.add(pending))
 
     @work(thread=True, group="pending", exit_on_error=False)
     def forget_pending(self, tokens: list[Token]) -> None:
         """Drop replacements whose old token is now gone."""
         if self.pending_store is not None:
-            for token in tokens:
-                self.pending_store.remove(token.instance, seen_key(token))
-            self.app.call_from_thread(self._set_pending, self.pending_store.all())
+            gone = [(token.instance, seen_key(token)) for token in tokens]
+            self.app.call_from_thread(self._set_pending, self.pending_store.remove(gone))
 
     def pending_changed(self) -> None:
         """Redraw whatever shows pending replacements (the subclass's status line)."""
