@@ -18,7 +18,7 @@ from gltui.sandbox import errors
 from gltui.sandbox.errors import ApiError
 from gltui.sandbox.pagination import Page
 from gltui.sandbox.profiles import VersionProfile
-from gltui.sandbox.request import Request
+from gltui.sandbox.request import Request, credential_of
 from gltui.sandbox.store import DeployToken, PersonalToken, Store, User
 
 READ = ("api", "read_api")
@@ -112,24 +112,9 @@ def route(
     return register
 
 
-def _credential(request: Request) -> str | None:
-    """The token from ``PRIVATE-TOKEN``, ``Authorization: Bearer`` or ``private_token=``."""
-    header = request.header("PRIVATE-TOKEN")
-    if header:
-        return header.strip()
-    authorization = request.header("Authorization") or ""
-    scheme, _, value = authorization.partition(" ")
-    if scheme.lower() == "bearer" and value.strip():
-        return value.strip()
-    for key, value in request.query:
-        if key in ("private_token", "access_token") and value:
-            return value
-    return None
-
-
 def authenticate(store: Store, request: Request) -> tuple[User, PersonalToken]:
     """The API guard: find the token and refuse unknown, expired or revoked ones."""
-    credential = _credential(request)
+    credential = credential_of(request.headers, request.query)
     if credential is None:
         raise errors.unauthorized()
     token = store.find_by_secret(credential)

@@ -21,6 +21,27 @@ _TRUE = {"true", "t", "1", "yes", "y", "on"}
 _FALSE = {"false", "f", "0", "no", "n", "off"}
 
 
+def header_of(headers: Mapping[str, str], name: str) -> str | None:
+    """Case-insensitive header lookup (HTTP header names are)."""
+    lowered = name.lower()
+    return next((value for key, value in headers.items() if key.lower() == lowered), None)
+
+
+def credential_of(headers: Mapping[str, str], query: Iterable[tuple[str, str]]) -> str | None:
+    """The token from ``PRIVATE-TOKEN``, ``Authorization: Bearer`` or ``private_token=``
+    (or ``access_token=``): every place GitLab accepts one."""
+    header = header_of(headers, "PRIVATE-TOKEN")
+    if header:
+        return header.strip()
+    scheme, _, value = (header_of(headers, "Authorization") or "").partition(" ")
+    if scheme.lower() == "bearer" and value.strip():
+        return value.strip()
+    for key, value in query:
+        if key in ("private_token", "access_token") and value:
+            return value
+    return None
+
+
 @dataclass
 class Request:
     """One API call, already split into decoded path segments and parameters."""
@@ -36,11 +57,7 @@ class Request:
 
     def header(self, name: str) -> str | None:
         """Case-insensitive header lookup."""
-        lowered = name.lower()
-        for key, value in self.headers.items():
-            if key.lower() == lowered:
-                return value
-        return None
+        return header_of(self.headers, name)
 
     def merged(self) -> dict[str, Any]:
         """Query and body parameters merged (body wins), ``key[]`` folded into lists."""

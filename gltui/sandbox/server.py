@@ -24,7 +24,7 @@ from gltui.sandbox import api, routes
 from gltui.sandbox.errors import ApiError
 from gltui.sandbox.faults import RETRY_LATER, FailureInjector, Fault, FaultPlan, Throttle
 from gltui.sandbox.profiles import CURRENT_VERSION, VersionProfile
-from gltui.sandbox.request import Request, parse_body
+from gltui.sandbox.request import Request, credential_of, header_of, parse_body
 from gltui.sandbox.seed import Credentials, seed
 from gltui.sandbox.store import Clock, DeployToken, Store, utc_now
 
@@ -131,9 +131,7 @@ class SandboxApp:
             extra = {} if fault.retry_after is None else {"Retry-After": str(fault.retry_after)}
             return Answer(status, {"Content-Type": kind, **extra}, body)
         if fault.kind in ("revoke_caller", "expire_caller"):
-            credential = _header(headers, "PRIVATE-TOKEN") or dict(parse_qsl(query)).get(
-                "private_token"
-            )
+            credential = credential_of(headers, parse_qsl(query))
             with self.store.lock:
                 token = self.store.find_by_secret(credential or "")
                 if token is not None and not isinstance(token, DeployToken):
@@ -159,7 +157,7 @@ class SandboxApp:
                 method=method.upper(),
                 segments=[unquote(s) for s in raw_segments[2:]],
                 query=parse_qsl(query, keep_blank_values=True),
-                body=parse_body(_header(headers, "Content-Type"), body),
+                body=parse_body(header_of(headers, "Content-Type"), body),
                 headers=headers,
                 base_url=base_url,
                 client_ip=client_ip,
@@ -179,9 +177,7 @@ class SandboxApp:
     @staticmethod
     def _client_key(headers: Mapping[str, str], query: str, client_ip: str) -> str:
         """Throttle per credential (GitLab throttles per user), else per IP."""
-        credential = _header(headers, "PRIVATE-TOKEN") or _header(headers, "Authorization")
-        if not credential:
-            credential = dict(parse_qsl(query)).get("private_token")
+        credential = credential_of(headers, parse_qsl(query))
         return f"token:{hash(credential)}" if credential else f"ip:{client_ip}"
 
     def _web_page(self, path: str, query: str) -> Answer:
@@ -237,11 +233,6 @@ def _fault_after(fault: Fault, answer: Answer) -> Answer:
     if fault.kind == "reset":
         return Answer(answer.status, answer.headers, answer.body, reset=True)
     return answer
-
-
-def _header(headers: Mapping[str, str], name: str) -> str | None:
-    lowered = name.lower()
-    return next((v for k, v in headers.items() if k.lower() == lowered), None)
 
 
 class _Handler(BaseHTTPRequestHandler):
