@@ -237,8 +237,10 @@ def _run_sandbox(args: argparse.Namespace) -> int:
     # or defaulted, and Ctrl+C / SIGTERM must always end in a clean exit 0.
     signal.signal(signal.SIGINT, stop)
     signal.signal(signal.SIGTERM, stop)
-    print(sandbox.app.contract_line(sandbox.url), flush=True)
+    # the line is printed inside the suppress: a Ctrl+C that lands right after it (a
+    # client reads the line, then interrupts) must not escape as KeyboardInterrupt
     with contextlib.suppress(KeyboardInterrupt):
+        print(sandbox.app.contract_line(sandbox.url), flush=True)
         sandbox.serve_forever()
     return EXIT_OK
 
