@@ -21,6 +21,7 @@ from gltui.domain.failures import FailureKind
 from gltui.domain.secret import Secret
 from gltui.domain.templates import CreateRequest
 from gltui.domain.tokens import Resource, ResourceType, Token, TokenKind
+from gltui.inventory.connect import api_for
 from gltui.inventory.model import Identity
 from gltui.inventory.spec import InstanceSpec
 
@@ -74,13 +75,9 @@ class TokenActions:
     """The write side of one instance."""
 
     def __init__(self, spec: InstanceSpec, identity: Identity | None) -> None:
-        from gltui.adapters.gitlab_api import GitLabApi  # python-gitlab loads on first use
-
         self.spec = spec
         self.identity = identity
-        self._api = GitLabApi(
-            spec.url, spec.token, timeout=spec.timeout, ssl_verify=spec.ssl_verify
-        )
+        self._api = api_for(spec)  # python-gitlab loads on first use
 
     def close(self) -> None:
         """Close the HTTP session."""

@@ -2,9 +2,12 @@
 
 python-gitlab's client holds a ``requests.Session`` with no thread-safety
 contract, so each worker thread gets its own client (created on first use and
-closed by :meth:`GitLabApi.close`). Retries, 429/``Retry-After`` handling and
-timeouts are python-gitlab's; :class:`RateGate` adds the part it lacks: slowing
-down *before* the limit when ``RateLimit-Remaining`` runs low.
+closed by :meth:`GitLabApi.close`). Each client's session is a
+:class:`~gltui.adapters.transport.GuardedSession`: redirects, deadlines, body caps,
+retries and capped waits are the transport policy's, not python-gitlab's (whose
+retries sleep as long as a server asks). :class:`RateGate` slows down *before* the
+limit when ``RateLimit-Remaining`` runs low. Every answer is scrubbed of the
+instance's token and of token-shaped values before anyone reads it.
 """
 
 from __future__ import annotations
@@ -18,7 +21,10 @@ import gitlab
 
 from gltui import __version__
 from gltui.adapters.errors import from_exception
-from gltui.adapters.wire import ApiFailure, Reply
+from gltui.adapters.log import RequestLog
+from gltui.adapters.transport import GuardedSession, TransportLimits, WaitListener
+from gltui.adapters.wire import ApiFailure, Reply, digits
+from gltui.domain.redact import TOKEN_SHAPED_BYTES, scrub
 from gltui.domain.secret import Secret
 
 DEFAULT_TIMEOUT_SECONDS = 10.0
@@ -34,8 +40,10 @@ class RateGate:
         reserve: int,
         clock: Callable[[], float] = time.time,
         sleep: Callable[[float], None] = time.sleep,
+        max_wait: float = 60.0,
     ) -> None:
         self.reserve = reserve
+        self.max_wait = max_wait
         self._clock = clock
         self._sleep = sleep
         self._lock = threading.Lock()
@@ -46,11 +54,11 @@ class RateGate:
 
     def observe(self, headers: Mapping[str, str]) -> None:
         """Learn the budget from ``RateLimit-Remaining``/``RateLimit-Reset``."""
-        remaining = headers.get("RateLimit-Remaining", "")
-        reset = headers.get("RateLimit-Reset", "")
-        if remaining.isdigit() and reset.isdigit():
+        remaining = digits(headers.get("RateLimit-Remaining", ""))
+        reset = digits(headers.get("RateLimit-Reset", ""))
+        if remaining is not None and reset is not None:
             with self._lock:
-                self._remaining = int(remaining)
+                self._remaining = remaining
                 self._reset_at = float(reset)
 
     def wait(self) -> None:
@@ -63,13 +71,13 @@ class RateGate:
             pause = self._reset_at - self._clock()
             self._remaining = None  # the next answer tells the new budget
         if pause > 0:
-            pause = min(pause, 60.0)
+            pause = min(pause, self.max_wait)
             self.waited += pause
             self._sleep(pause)
 
 
 class GitLabApi:
-    """GET requests to one instance, mapped to safe :class:`ApiFailure` errors."""
+    """Requests to one instance, mapped to safe :class:`ApiFailure` errors."""
 
     def __init__(
         self,
@@ -80,35 +88,66 @@ class GitLabApi:
         ssl_verify: bool | str = True,
         max_retries: int = DEFAULT_MAX_RETRIES,
         gate: RateGate | None = None,
+        limits: TransportLimits | None = None,
+        name: str = "",
+        log: RequestLog | None = None,
+        on_wait: WaitListener | None = None,
     ) -> None:
         self.url = url.rstrip("/")
         self._token = token
         self.timeout = timeout
         self._ssl_verify = ssl_verify
-        self._max_retries = max_retries
+        self.limits = limits or TransportLimits(request_seconds=timeout, max_retries=max_retries)
         self.gate = gate
+        self.name = name or self.url
+        self.log = log
+        self.on_wait = on_wait
+        self.walk_deadline: float | None = None
+        """A monotonic time no request may outlast (set by the instance walk)."""
+        self._secrets = (token.reveal(),) if token else ()
         self._local = threading.local()
         self._clients: list[gitlab.Gitlab] = []
         self._lock = threading.Lock()
         self.requests_made = 0
 
     def client(self) -> gitlab.Gitlab:
-        """This thread's python-gitlab client."""
+        """This thread's python-gitlab client, on a guarded session."""
         existing: gitlab.Gitlab | None = getattr(self._local, "client", None)
         if existing is not None:
+            existing.session.walk_deadline = self.walk_deadline  # type: ignore[attr-defined]
             return existing
+        session = GuardedSession(
+            self.url,
+            self.limits,
+            instance=self.name,
+            secrets=self._secrets,
+            log=self.log,
+            on_wait=self.on_wait,
+        )
+        session.walk_deadline = self.walk_deadline
         created = gitlab.Gitlab(
             self.url,
             private_token=self._token.reveal(),
             timeout=self.timeout,
             ssl_verify=self._ssl_verify,
-            retry_transient_errors=True,
+            retry_transient_errors=False,
             user_agent=f"gltui/{__version__}",
+            keep_base_url=True,
+            session=session,
         )
         self._local.client = created
         with self._lock:
             self._clients.append(created)
         return created
+
+    def _clean(self, content: bytes, data: Any, *, keep: str | None = None) -> Any:
+        """``data`` scrubbed when the raw body holds the token or anything token-shaped
+        (a cheap byte search first: almost every page has neither). ``keep`` names a
+        top-level field that legitimately holds a new token (create, rotate)."""
+        dirty = any(secret.encode() in content for secret in self._secrets if secret)
+        if not dirty and TOKEN_SHAPED_BYTES.search(content) is None:
+            return data
+        return _scrubbed(data, self._secrets, keep)
 
     def get(self, path: str, params: Mapping[str, Any] | None = None, *, action: str) -> Reply:
         """``GET /api/v4{path}``; ``action`` words any failure ("listing projects")."""
@@ -120,12 +159,15 @@ class GitLabApi:
                 path,
                 query_data=dict(params or {}),
                 timeout=self.timeout,
-                max_retries=self._max_retries,
-                obey_rate_limit=True,
+                max_retries=0,
+                obey_rate_limit=False,
+                retry_transient_errors=False,
             )
-            data = response.json()
+            data = self._clean(response.content, response.json())
         except Exception as error:
-            raise ApiFailure(from_exception(error, action, timeout=self.timeout)) from None
+            raise ApiFailure(
+                from_exception(error, action, timeout=self.timeout, secrets=self._secrets)
+            ) from None
         finally:
             with self._lock:
                 self.requests_made += 1
@@ -147,13 +189,19 @@ class GitLabApi:
                 path,
                 post_data=dict(body) if body is not None else None,
                 timeout=self.timeout,
-                max_retries=self._max_retries,
-                obey_rate_limit=True,
+                max_retries=0,
+                obey_rate_limit=False,
                 retry_transient_errors=False,
             )
-            data = response.json() if response.content else None
+            data = (
+                self._clean(response.content, response.json(), keep="token")
+                if response.content
+                else None
+            )
         except Exception as error:
-            raise ApiFailure(from_exception(error, action, timeout=self.timeout)) from None
+            raise ApiFailure(
+                from_exception(error, action, timeout=self.timeout, secrets=self._secrets)
+            ) from None
         finally:
             with self._lock:
                 self.requests_made += 1
@@ -165,3 +213,25 @@ class GitLabApi:
             clients, self._clients = self._clients, []
         for created in clients:
             created.session.close()
+
+
+SCRUB_DEPTH = 64
+"""Deeper JSON than this is not GitLab's (and would exhaust the stack)."""
+
+
+def _scrubbed(data: Any, secrets: tuple[str, ...], keep: str | None, depth: int = 0) -> Any:
+    """Every string in ``data`` scrubbed, except the top-level field ``keep``."""
+    if depth > SCRUB_DEPTH:
+        return None
+    if isinstance(data, str):
+        return scrub(data, secrets)
+    if isinstance(data, list):
+        return [_scrubbed(item, secrets, None, depth + 1) for item in data]
+    if isinstance(data, dict):
+        return {
+            scrub(str(key), secrets): (
+                value if depth == 0 and key == keep else _scrubbed(value, secrets, None, depth + 1)
+            )
+            for key, value in data.items()
+        }
+    return data

@@ -30,6 +30,20 @@ class Reply:
     headers: Mapping[str, str]
 
     def header_int(self, name: str) -> int | None:
-        """An integer header, or ``None`` when absent or empty (GitLab sends "")."""
-        value = self.headers.get(name, "")
-        return int(value) if value.strip().isdigit() else None
+        """An integer header, or ``None`` when absent, empty (GitLab sends "") or odd."""
+        return digits(self.headers.get(name, ""))
+
+
+HEADER_DIGITS = 18
+"""An integer header longer than this is not a count GitLab could mean."""
+
+
+def digits(value: object) -> int | None:
+    """``"42"`` -> 42; ``None`` for anything else: empty, signs, superscripts like
+    ``"²"`` (``str.isdigit`` accepts them and ``int`` refuses), absurd lengths."""
+    if not isinstance(value, str):
+        return None
+    text = value.strip()
+    if not text or len(text) > HEADER_DIGITS or not (text.isascii() and text.isdigit()):
+        return None
+    return int(text)

@@ -27,6 +27,8 @@ class FailureKind(StrEnum):
     RATE_LIMITED = "rate_limited"
     SERVER_ERROR = "server_error"
     BAD_RESPONSE = "bad_response"
+    REDIRECT = "redirect"
+    LIMIT = "limit"
 
 
 _ADVICE = {
@@ -51,6 +53,10 @@ _ADVICE = {
     FailureKind.SERVER_ERROR: "GitLab answered with a server error: retry later.",
     FailureKind.BAD_RESPONSE: "The answer was not GitLab's JSON: check the URL (a proxy or a "
     "login page may be answering).",
+    FailureKind.REDIRECT: "gltui never follows a redirect with a token (it could lead to "
+    "another host): set `url` to the address GitLab redirects to (its external_url).",
+    FailureKind.LIMIT: "The instance's answers went past one of gltui's bounds (size, "
+    "pages, rows or time): check the URL is a real GitLab, or raise the bound in the config.",
 }
 
 
@@ -77,4 +83,6 @@ class Failure:
             FailureKind.TOKEN_EXPIRED,
             FailureKind.TOKEN_REVOKED,
             FailureKind.MISSING_SCOPE,
+            FailureKind.REDIRECT,
+            FailureKind.LIMIT,
         }

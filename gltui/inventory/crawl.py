@@ -5,13 +5,20 @@ thread (the one calling :meth:`Crawl.run`), so walk state needs no locks, and
 a pool thread never waits for another request: the pool stays saturated, which
 is what brings a refresh close to the floor ``requests / concurrency x latency``.
 
-Paging: page 1 tells ``X-Total-Pages``, and every other page is requested at
-once. Above 10,000 rows GitLab stops counting; then pages are fetched
-speculatively, ``concurrency`` ahead, until a short page marks the end.
+Paging: page 1 tells ``X-Total-Pages``, and the other pages follow in a window
+of ``2 x concurrency`` (enough to keep the pool busy, never a million queued
+futures because a server claims a million pages). Above 10,000 rows GitLab stops
+counting; then pages are fetched speculatively, ``concurrency`` ahead, until a
+short page marks the end.
+
+Every bound is explicit (:class:`CrawlLimits`): pages per listing, rows per page,
+rows per instance and the walk's deadline. Going past one ends the instance's walk
+with a :attr:`~gltui.domain.failures.FailureKind.LIMIT` failure that says which.
 """
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable, Mapping
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
@@ -30,6 +37,24 @@ BREAKER_THRESHOLD = 6
 
 Rows = list[dict[str, Any]]
 ProgressCallback = Callable[[int, int], None]
+
+MAX_PAGES = 5_000
+"""Pages per listing: 500,000 rows, five times the largest instance gltui is built for."""
+MAX_ROWS = 2_000_000
+"""Rows (tokens, users, projects, groups) one instance's walk may hold."""
+WALK_SECONDS = 600.0
+"""One instance's whole walk; a slow instance must not hold the others' report."""
+
+
+@dataclass(frozen=True)
+class CrawlLimits:
+    """The bounds of one instance's walk."""
+
+    max_pages: int = MAX_PAGES
+    max_rows: int = MAX_ROWS
+    rows_per_page: int = PER_PAGE
+    """GitLab never sends more than it was asked for; a page that does is not GitLab."""
+    walk_seconds: float = WALK_SECONDS
 
 
 class InstanceUnavailable(Exception):
@@ -58,10 +83,18 @@ class Crawl:
     """A pool of workers for one instance and the coordinator that feeds it."""
 
     def __init__(
-        self, api: GitLabApi, concurrency: int, on_progress: ProgressCallback | None = None
+        self,
+        api: GitLabApi,
+        concurrency: int,
+        on_progress: ProgressCallback | None = None,
+        limits: CrawlLimits | None = None,
     ) -> None:
         self.api = api
         self.concurrency = max(1, concurrency)
+        self.limits = limits or CrawlLimits()
+        self.deadline = time.monotonic() + self.limits.walk_seconds
+        api.walk_deadline = self.deadline
+        self.rows_seen = 0
         self._pool = ThreadPoolExecutor(self.concurrency, thread_name_prefix="gltui-walk")
         self._pending: dict[
             Future[Reply], tuple[Callable[[Reply], None], Callable[[Failure], None]]
@@ -124,20 +157,48 @@ class Crawl:
                 Failure(FailureKind.BAD_RESPONSE, f"not a list while {listing.action}"),
             )
             return
+        if len(rows) > self.limits.rows_per_page:
+            self.stop(
+                Failure(
+                    FailureKind.LIMIT,
+                    f"a page held {len(rows)} rows, more than the {self.limits.rows_per_page} "
+                    f"asked for, while {listing.action}",
+                )
+            )
+            return
         if listing.end_page is None or page <= listing.end_page:
+            self.rows_seen += len(rows)
+            if self.rows_seen > self.limits.max_rows:
+                self.stop(
+                    Failure(
+                        FailureKind.LIMIT,
+                        f"more than {self.limits.max_rows} rows on this instance "
+                        f"(while {listing.action})",
+                    )
+                )
+                return
             listing.on_rows([row for row in rows if isinstance(row, dict)])
         if page == 1:
             self._plan_pages(listing, reply)
-        elif listing.speculative:
-            if len(rows) < PER_PAGE:
-                listing.end_page = min(listing.end_page or page, page)
-            self._fill_window(listing)
+            return
+        if listing.speculative and len(rows) < PER_PAGE:
+            listing.end_page = min(listing.end_page or page, page)
+        self._fill_window(listing)
 
     def _plan_pages(self, listing: _Listing, first: Reply) -> None:
         total_pages = first.header_int("X-Total-Pages")
         if total_pages is not None:
-            for page in range(2, total_pages + 1):
-                self._request_page(listing, page)
+            if total_pages > self.limits.max_pages:
+                self.stop(
+                    Failure(
+                        FailureKind.LIMIT,
+                        f"GitLab counts {total_pages} pages, more than the limit of "
+                        f"{self.limits.max_pages}, while {listing.action}",
+                    )
+                )
+                return
+            listing.end_page = total_pages
+            self._fill_window(listing)
             return
         if first.header_int("X-Next-Page") is None:
             return  # a single page
@@ -145,11 +206,27 @@ class Crawl:
         self._fill_window(listing)
 
     def _fill_window(self, listing: _Listing) -> None:
-        while len(listing.in_flight) < self.concurrency and (
-            listing.end_page is None and not listing.failed
+        window = self.concurrency if listing.speculative else 2 * self.concurrency
+        while (
+            not listing.failed
+            and self._fatal is None
+            and len(listing.in_flight) < window
+            and (listing.end_page is None or listing.next_page <= listing.end_page)
         ):
+            if listing.next_page > self.limits.max_pages:
+                self.stop(
+                    Failure(
+                        FailureKind.LIMIT,
+                        f"more than {self.limits.max_pages} pages while {listing.action}",
+                    )
+                )
+                return
             self._request_page(listing, listing.next_page)
             listing.next_page += 1
+
+    def stop(self, failure: Failure) -> None:
+        """End the walk: ``failure`` says why (a bound was passed, a callback gave up)."""
+        self._fatal = self._fatal or failure
 
     def _page_failed(self, listing: _Listing, page: int, failure: Failure) -> None:
         listing.in_flight.discard(page)
@@ -162,7 +239,15 @@ class Crawl:
     def run(self) -> None:
         """Process answers until nothing is pending; raises :class:`InstanceUnavailable`."""
         while self._pending:
-            finished, _ = wait(list(self._pending), return_when=FIRST_COMPLETED)
+            left = self.deadline - time.monotonic()
+            finished, _ = wait(
+                list(self._pending), timeout=max(left, 0), return_when=FIRST_COMPLETED
+            )
+            if not finished and time.monotonic() >= self.deadline:
+                self._fatal = self._fatal or Failure(
+                    FailureKind.TIMEOUT,
+                    f"the walk did not finish within {self.limits.walk_seconds:g} s",
+                )
             for future in finished:
                 then, on_error = self._pending.pop(future)
                 self.done += 1

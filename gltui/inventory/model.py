@@ -36,6 +36,8 @@ class Progress:
     done: int
     total: int
     finished: bool = False
+    note: str = ""
+    """What the walk is doing besides requesting, e.g. "waiting 30 s (rate limit)"."""
 
 
 @dataclass(frozen=True)

@@ -16,6 +16,7 @@ from gltui.domain.failures import Failure, FailureKind
 from gltui.domain.scopes import ScopeRisk, scope_risk
 from gltui.domain.states import TokenState, classify, days_until_expiry
 from gltui.domain.tokens import Token
+from gltui.inventory.connect import api_for
 from gltui.inventory.model import Identity
 from gltui.inventory.spec import InstanceSpec
 
@@ -89,9 +90,7 @@ def probe_instance(
     """Sign in, read the version and the token's own record; never raises for GitLab trouble."""
     if spec.token_problem is not None:
         return Probe(spec, failure=Failure(FailureKind.NO_TOKEN, spec.token_problem))
-    from gltui.adapters.gitlab_api import GitLabApi
-
-    api = GitLabApi(spec.url, spec.token, timeout=spec.timeout, ssl_verify=spec.ssl_verify)
+    api = api_for(spec)
     try:
         who = identify(api)
         version = read_version(api)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from gltui.adapters.log import RequestLog
 from gltui.domain.secret import Secret
 from gltui.domain.tokens import TokenKind
 
@@ -13,6 +14,11 @@ in flight make a refresh about 16 times faster than a sequential script; where a
 instance publishes rate limits (gitlab.com does), the rate gate slows the walk down
 before it would trip them."""
 DEFAULT_TIMEOUT_SECONDS = 10.0
+"""One whole request (connect, headers and body), not one read."""
+DEFAULT_WALK_SECONDS = 600.0
+"""One instance's whole refresh: a hung instance never holds the others' report longer."""
+DEFAULT_MAX_WAIT_SECONDS = 30.0
+"""The longest single wait a ``Retry-After`` or ``RateLimit-Reset`` may impose."""
 
 DEFAULT_KINDS = frozenset(
     {
@@ -45,6 +51,10 @@ class InstanceSpec:
     """Why no token could be had (from its configured source); the walk then fails at once."""
     readonly: bool = False
     """No mutating action is offered on this instance (``readonly = true`` in the config)."""
+    walk_timeout: float = DEFAULT_WALK_SECONDS
+    max_wait: float = DEFAULT_MAX_WAIT_SECONDS
+    request_log: RequestLog | None = field(default=None, repr=False, compare=False)
+    """Where every request is logged (the dashboard's log screen, ``--log FILE``)."""
 
     @property
     def scoped(self) -> bool:

@@ -25,7 +25,8 @@ from gltui.adapters import parse
 from gltui.adapters.wire import ApiFailure, Reply
 from gltui.domain.failures import Failure, FailureKind
 from gltui.domain.tokens import Resource, ResourceType, Token, TokenKind
-from gltui.inventory.crawl import Crawl, InstanceUnavailable, Rows
+from gltui.inventory.connect import api_for
+from gltui.inventory.crawl import Crawl, CrawlLimits, InstanceUnavailable, Rows
 from gltui.inventory.model import Identity, InstanceInventory, Problem, Progress
 from gltui.inventory.probe import identify
 from gltui.inventory.spec import InstanceSpec
@@ -62,12 +63,20 @@ def walk_instance(
         failure = Failure(FailureKind.NO_TOKEN, spec.token_problem)
         return InstanceInventory(spec.name, spec.url, now, failure=failure)
     # imported here: python-gitlab costs ~50 ms that the dashboard's first paint skips
-    from gltui.adapters.gitlab_api import GitLabApi, RateGate
+    from gltui.adapters.gitlab_api import RateGate
 
-    gate = RateGate(reserve=spec.concurrency * 2)
-    api = GitLabApi(
-        spec.url, spec.token, timeout=spec.timeout, ssl_verify=spec.ssl_verify, gate=gate
-    )
+    gate = RateGate(reserve=spec.concurrency * 2, max_wait=spec.max_wait)
+    holder: list[GitLabApi] = []
+
+    def waiting(seconds: float, why: str) -> None:
+        if on_progress and holder:
+            made = holder[0].requests_made
+            on_progress(
+                Progress(spec.name, made, made + 1, note=f"waiting {seconds:.0f} s ({why})")
+            )
+
+    api = api_for(spec, gate=gate, on_wait=waiting)
+    holder.append(api)
     try:
         return _walk(spec, api, now, on_progress)
     finally:
@@ -93,7 +102,7 @@ def _walk(
         if on_progress:
             on_progress(Progress(spec.name, done + 1, expected + 1))
 
-    crawl = Crawl(api, spec.concurrency, report)
+    crawl = Crawl(api, spec.concurrency, report, CrawlLimits(walk_seconds=spec.walk_timeout))
     state = _Collected()
     try:
         _about_the_instance(spec, crawl, state)
