@@ -45,7 +45,7 @@ Responder = Callable[[Seen], Answer]
 REASONS = {200: "OK", 301: "Moved", 302: "Found", 307: "Temporary Redirect", 308: "Permanent"}
 
 
-def json_answer(text: str, status: int = 200, **headers: str) -> Answer:
+def json_answer(text: str, status: int = 200, /, **headers: str) -> Answer:
     """A JSON answer with GitLab's content type."""
     return Answer(status, text.encode(), {"Content-Type": "application/json", **headers})
 

@@ -86,7 +86,7 @@ def test_garbage_optional_fields_are_ignored() -> None:
             "id": 1,
             "name": "x",
             "created_at": "yesterday",
-            "expires_at": 5,
+            "expires_at": None,
             "scopes": "api",
             "user_id": "3",
         },
@@ -95,6 +95,12 @@ def test_garbage_optional_fields_are_ignored() -> None:
     assert token.expires_at is None
     assert token.scopes == ()
     assert token.owner is None
+
+
+@pytest.mark.parametrize("expiry", [5, "yesterday", "2026-02-30", ["2027-01-01"]])
+def test_an_unreadable_expiry_is_refused_not_never(expiry: object) -> None:
+    with pytest.raises(parse.MalformedTokenError, match="expires_at"):
+        parse.personal_token("w", {"id": 1, "name": "x", "expires_at": expiry})
 
 
 def test_error_never_contains_the_row() -> None:

@@ -88,7 +88,8 @@ def test_a_redirect_to_the_same_host_is_not_followed_either(hostile: Start) -> N
 
     server = hostile(gitlab_like(redirect))
     result = walk_instance(spec_for(server), NOW)
-    assert result.failure is not None and result.failure.kind is FailureKind.REDIRECT
+    assert result.failure is not None
+    assert result.failure.kind is FailureKind.REDIRECT
     assert [seen.path for seen in server.seen] == ["/api/v4/user"]
 
 
@@ -136,8 +137,9 @@ def test_a_revoke_answered_with_a_307_does_not_say_revoked(hostile: Start) -> No
 def test_an_echoed_token_is_scrubbed_from_failures(hostile: Start) -> None:
     def echo(seen: Seen) -> Answer | None:
         said = seen.headers.get("private-token", "")
-        return json_answer(json.dumps({"message": f"403 Forbidden for {said} and glpat-"
-                                                   "abcdefghijklmnopqrst"}), 403)
+        return json_answer(
+            json.dumps({"message": f"403 Forbidden for {said} and glpat-abcdefghijklmnopqrst"}), 403
+        )
 
     server = hostile(gitlab_like(echo))
     result = walk_instance(spec_for(server), NOW)
@@ -172,7 +174,8 @@ def test_a_trickled_answer_ends_at_the_request_deadline(hostile: Start) -> None:
     started = time.monotonic()
     result = walk_instance(spec_for(server, timeout=1.0), NOW)
     elapsed = time.monotonic() - started
-    assert result.failure is not None and result.failure.kind is FailureKind.TIMEOUT
+    assert result.failure is not None
+    assert result.failure.kind is FailureKind.TIMEOUT
     assert elapsed < 6, elapsed  # one deadline (timeouts are not retried), not one per byte
 
 
@@ -256,7 +259,8 @@ def test_a_long_retry_after_is_capped_and_logged(hostile: Start) -> None:
     assert time.monotonic() - started < 10
     assert result.failure is None, result.failure
     first = log.records()[0]
-    assert first.path == "/api/v4/user" and first.retries == 1
+    assert first.path == "/api/v4/user"
+    assert first.retries == 1
     assert "waited 1 s (rate limit)" in first.note
 
 
@@ -296,9 +300,11 @@ def test_a_hung_instance_does_not_hold_a_healthy_one(hostile: Start) -> None:
     healthy = hostile(gitlab_like(lambda seen: None))
     stuck = hostile(
         gitlab_like(
-            lambda seen: Answer(200, USER.encode(), trickle=0.5)
-            if seen.path.startswith("/api/v4/personal")
-            else None
+            lambda seen: (
+                Answer(200, USER.encode(), trickle=0.5)
+                if seen.path.startswith("/api/v4/personal")
+                else None
+            )
         )
     )
     engine = InventoryEngine(
@@ -309,9 +315,10 @@ def test_a_hung_instance_does_not_hold_a_healthy_one(hostile: Start) -> None:
     assert time.monotonic() - started < 8
     by_name = {instance.name: instance for instance in inventory.instances}
     assert by_name["hostile"].failure is None
-    stuck = by_name["stuck"]
-    failures = [stuck.failure] if stuck.failure else [p.failure for p in stuck.problems]
-    assert failures and all(failure.kind is FailureKind.TIMEOUT for failure in failures)
+    walked = by_name["stuck"]
+    failures = [walked.failure] if walked.failure else [p.failure for p in walked.problems]
+    assert failures
+    assert all(failure.kind is FailureKind.TIMEOUT for failure in failures)
 
 
 def test_api_failure_is_raised_for_a_refused_redirect_on_send(hostile: Start) -> None:

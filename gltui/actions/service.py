@@ -62,13 +62,26 @@ def _issued(instance: str, data: Any, like: Token | CreateRequest) -> Issued:
         raise ActionError("GitLab's answer did not hold the new token; check GitLab's page")
     body = dict(data)
     secret = Secret(body.pop("token"))
-    if like.kind is TokenKind.DEPLOY:
-        token = deploy_token(instance, body, resource=like.resource)
-    else:
-        token = personal_token(instance, body, kind=like.kind, resource=like.resource)
+    try:
+        token = _parsed(instance, body, like)
+    except (ValueError, TypeError, OverflowError):
+        # the token exists now: an odd field must not cost the user its only showing
+        readable = {key: body[key] for key in ("id", "name", "scopes") if key in body}
+        try:
+            token = _parsed(instance, readable, like)
+        except (ValueError, TypeError):
+            raise ActionError(
+                "GitLab's answer did not describe the new token; check GitLab's page"
+            ) from None
     if isinstance(like, Token) and like.owner is not None and token.owner is not None:
         token = replace(token, owner=replace(token.owner, username=like.owner.username))
     return Issued(token, secret)
+
+
+def _parsed(instance: str, body: dict[str, Any], like: Token | CreateRequest) -> Token:
+    if like.kind is TokenKind.DEPLOY:
+        return deploy_token(instance, body, resource=like.resource)
+    return personal_token(instance, body, kind=like.kind, resource=like.resource)
 
 
 class TokenActions:

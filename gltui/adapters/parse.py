@@ -5,11 +5,16 @@ GitLab's token entities differ by kind and by version (fields come and go:
 newest), so every optional field is read defensively and only ``id`` and
 ``name`` are required. A row that lacks them raises :class:`MalformedTokenError`
 naming the field, never leaking the rest of the row (it might hold a secret).
+
+An ``expires_at`` that is present but unreadable (``2026-02-30``, year 9999 with an
+offset that overflows) is an error too, never "never expires": a token whose expiry
+gltui cannot read must not be reported as safe. Other unreadable times (created,
+last used) are only unknown.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from datetime import UTC, date, datetime
 from typing import Any
 
@@ -20,27 +25,48 @@ class MalformedTokenError(ValueError):
     """An API row without the fields every token has."""
 
 
+TIME_CHARS = 64
+"""An ISO 8601 instant is ~30 characters; longer is not a time."""
+
+
 def parse_timestamp(value: object) -> datetime | None:
-    """``2026-01-02T03:04:05.678Z`` (or any ISO 8601 instant) -> aware UTC datetime."""
-    if not isinstance(value, str) or not value:
+    """``2026-01-02T03:04:05.678Z`` (or any ISO 8601 instant) -> aware UTC datetime;
+    ``None`` when absent or unreadable (impossible dates, overflowing offsets)."""
+    if not isinstance(value, str) or not value or len(value) > TIME_CHARS:
         return None
     try:
         moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
-    except ValueError:
+        if moment.tzinfo is None:
+            moment = moment.replace(tzinfo=UTC)
+        return moment.astimezone(UTC)
+    except (ValueError, OverflowError):
         return None
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=UTC)
-    return moment.astimezone(UTC)
 
 
 def parse_day(value: object) -> date | None:
-    """``YYYY-MM-DD`` -> date (PAT-type ``expires_at``)."""
-    if not isinstance(value, str) or not value:
+    """``YYYY-MM-DD`` -> date (PAT-type ``expires_at``); ``None`` when unreadable."""
+    if not isinstance(value, str) or not value or len(value) > TIME_CHARS:
         return None
     try:
         return date.fromisoformat(value[:10])
     except ValueError:
         return None
+
+
+def _expiry(data: Mapping[str, Any], parser: Callable[[object], date | datetime | None]) -> Any:
+    """``expires_at``: ``None`` only when GitLab says null; unreadable is an error."""
+    value = data.get("expires_at")
+    if value is None or value == "":
+        return None
+    parsed = parser(value)
+    if parsed is None:
+        raise MalformedTokenError(f"token {_row_id(data)} has an unreadable expires_at")
+    return parsed
+
+
+def _row_id(data: Mapping[str, Any]) -> str:
+    value = data.get("id")
+    return str(value) if isinstance(value, int) and not isinstance(value, bool) else "(no id)"
 
 
 def _required(data: Mapping[str, Any], field: str, kind: type) -> Any:
@@ -81,7 +107,7 @@ def personal_token(
         name=_required(data, "name", str),
         scopes=_strings(data.get("scopes")),
         revoked=data.get("revoked") is True,
-        expires_at=parse_day(data.get("expires_at")),
+        expires_at=_expiry(data, parse_day),
         description=_optional_text(data.get("description")),
         created_at=parse_timestamp(data.get("created_at")),
         last_used_at=parse_timestamp(data.get("last_used_at")),
@@ -101,7 +127,7 @@ def deploy_token(instance: str, data: Mapping[str, Any], *, resource: Resource |
         name=_required(data, "name", str),
         scopes=_strings(data.get("scopes")),
         revoked=data.get("revoked") is True,
-        expires_at=parse_timestamp(data.get("expires_at")),
+        expires_at=_expiry(data, parse_timestamp),
         owner=Owner(None, _optional_text(data.get("username"))),
         resource=resource,
     )

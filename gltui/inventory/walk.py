@@ -79,6 +79,12 @@ def walk_instance(
     holder.append(api)
     try:
         return _walk(spec, api, now, on_progress)
+    except Exception as error:  # a server's odd answer must cost this instance, not the run
+        failure = Failure(
+            FailureKind.BAD_RESPONSE,
+            f"gltui could not read this instance's answers ({type(error).__name__})",
+        )
+        return InstanceInventory(spec.name, spec.url, now, failure=failure)
     finally:
         api.close()
 
@@ -169,7 +175,7 @@ def _about_the_instance(spec: InstanceSpec, crawl: Crawl, state: _Collected) -> 
         if isinstance(reply.data, dict):
             try:
                 state.own_token = parse.personal_token(spec.name, reply.data)
-            except parse.MalformedTokenError:
+            except ROW_ERRORS:
                 return
 
     def self_unknown(failure: Failure) -> None:
@@ -186,6 +192,10 @@ def _about_the_instance(spec: InstanceSpec, crawl: Crawl, state: _Collected) -> 
     )
 
 
+ROW_ERRORS = (parse.MalformedTokenError, ValueError, TypeError, OverflowError)
+"""What one odd row can raise; it costs that row (a named problem), never the instance."""
+
+
 def _add_rows(
     state: _Collected, make: Callable[[dict[str, Any]], Token], where: str
 ) -> Callable[[Rows], None]:
@@ -193,10 +203,16 @@ def _add_rows(
         for row in rows:
             try:
                 state.tokens.append(make(row))
-            except parse.MalformedTokenError as error:
-                state.problems.append(Problem(where, Failure(FailureKind.BAD_RESPONSE, str(error))))
+            except ROW_ERRORS as error:
+                state.problems.append(Problem(where, _bad_row(error)))
 
     return add
+
+
+def _bad_row(error: Exception) -> Failure:
+    if isinstance(error, parse.MalformedTokenError):
+        return Failure(FailureKind.BAD_RESPONSE, str(error))
+    return Failure(FailureKind.BAD_RESPONSE, f"an unreadable token row ({type(error).__name__})")
 
 
 def _list_tokens(
@@ -381,14 +397,14 @@ def _impersonation_walk(spec: InstanceSpec, crawl: Crawl, state: _Collected) -> 
     """One listing per person who holds PAT-table rows (bots never hold impersonation tokens)."""
     if TokenKind.IMPERSONATION not in spec.kinds:
         return
-    holders = {row.get("user_id") for row in state.personal_rows}
+    holders = {row.get("user_id") for row in state.personal_rows if _is_id(row.get("user_id"))}
     for user_id in sorted(h for h in holders if isinstance(h, int)):
         user = state.users.get(user_id, {})
         if user.get("bot"):
             continue
         username = user.get("username")
 
-        def keep(rows: Rows, username: object = username) -> None:
+        def keep(rows: Rows, username: object = username, user_id: int = user_id) -> None:
             for row in rows:
                 try:
                     token = parse.personal_token(
@@ -397,7 +413,10 @@ def _impersonation_walk(spec: InstanceSpec, crawl: Crawl, state: _Collected) -> 
                         kind=TokenKind.IMPERSONATION,
                         username=username if isinstance(username, str) else None,
                     )
-                except parse.MalformedTokenError:
+                except ROW_ERRORS as error:
+                    state.problems.append(
+                        Problem(f"impersonation tokens of user {user_id}", _bad_row(error))
+                    )
                     continue
                 state.impersonation_ids.add(token.id)
                 state.tokens.append(token)
@@ -415,9 +434,10 @@ def _classify_admin_rows(spec: InstanceSpec, state: _Collected) -> None:
     """Turn the admin's PAT-table rows into personal, bot-backed or service-account tokens."""
     for row in state.personal_rows:
         row_id = row.get("id")
-        if row_id in state.impersonation_ids:
+        if _is_id(row_id) and row_id in state.impersonation_ids:
             continue  # already collected with its real kind
-        user = state.users.get(row.get("user_id") or -1, {})
+        user_id = row.get("user_id")
+        user = state.users.get(user_id, {}) if isinstance(user_id, int) else {}
         username = user.get("username") if isinstance(user.get("username"), str) else None
         kind, resource = _kind_of(state, user, username)
         if kind not in spec.kinds or (
@@ -430,10 +450,12 @@ def _classify_admin_rows(spec: InstanceSpec, state: _Collected) -> None:
                     spec.name, row, kind=kind, resource=resource, username=username
                 )
             )
-        except parse.MalformedTokenError as error:
-            state.problems.append(
-                Problem("personal access tokens", Failure(FailureKind.BAD_RESPONSE, str(error)))
-            )
+        except ROW_ERRORS as error:
+            state.problems.append(Problem("personal access tokens", _bad_row(error)))
+
+
+def _is_id(value: object) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
 
 
 def _kind_of(
