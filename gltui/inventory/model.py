@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from gltui.domain.failures import Failure
-from gltui.domain.tokens import Token
+from gltui.domain.tokens import ResourceType, Token, TokenKind
 
 
 @dataclass(frozen=True)
@@ -21,11 +21,46 @@ class Identity:
 
 
 @dataclass(frozen=True)
+class Scope:
+    """Which tokens a failed part of a walk would have listed.
+
+    The engine carries the tokens it last saw there over from the previous snapshot
+    (marked "not refreshed"), so one project's 403 does not make its tokens vanish
+    from the dashboard, the review or the history. ``None`` fields match anything.
+    """
+
+    kinds: frozenset[TokenKind]
+    resource_type: ResourceType | None = None
+    resource_id: int | None = None
+    owner_id: int | None = None
+    token_id: int | None = None
+
+    def covers(self, token: Token) -> bool:
+        """Whether ``token`` is one the failed part would have listed."""
+        if token.kind not in self.kinds:
+            return False
+        if self.token_id is not None and token.id != self.token_id:
+            return False
+        if self.owner_id is not None and (
+            token.owner is None or token.owner.user_id != self.owner_id
+        ):
+            return False
+        if self.resource_type is None:
+            return True
+        resource = token.resource
+        if resource is None or resource.type is not self.resource_type:
+            return False
+        return self.resource_id is None or resource.id == self.resource_id
+
+
+@dataclass(frozen=True)
 class Problem:
     """Part of a walk that failed while the rest went on (e.g. one project's 403)."""
 
     where: str
     failure: Failure
+    scope: Scope | None = None
+    """The tokens it would have listed; ``None`` when it lists none (the version)."""
 
 
 @dataclass(frozen=True)

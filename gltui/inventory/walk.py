@@ -4,30 +4,27 @@ Two strategies, chosen by the signed-in user's role:
 
 * a user walks their own personal tokens, then every project where they are
   Maintainer+ (project and deploy tokens) and every group where they are
-  Maintainer+ (deploy tokens) or Owner (group tokens);
-* an administrator reads the instance-wide listings instead:
-  ``/personal_access_tokens`` (every PAT-table row: people's, bots' and
-  impersonation tokens), ``/users`` (to tell those apart: bot usernames
-  ``project_<id>_bot_...`` name their resource), ``/deploy_tokens``, and one
-  impersonation listing per person who holds tokens. That costs pages, not one
-  request per project, and counts every token once.
+  Maintainer+ (deploy tokens) or Owner (group tokens): this module;
+* an administrator reads the instance-wide listings instead
+  (:mod:`gltui.inventory.admin_walk`).
 """
 
 from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from datetime import datetime
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from gltui.adapters import parse
 from gltui.adapters.wire import ApiFailure, Reply
 from gltui.domain.failures import Failure, FailureKind
 from gltui.domain.tokens import Resource, ResourceType, Token, TokenKind
+from gltui.inventory.admin_walk import admin_walk, classify_admin_rows, impersonation_walk
+from gltui.inventory.collect import ROW_ERRORS, Collected, list_tokens, problem_sink
 from gltui.inventory.connect import api_for
 from gltui.inventory.crawl import Crawl, CrawlLimits, InstanceUnavailable, Rows
-from gltui.inventory.model import Identity, InstanceInventory, Problem, Progress
+from gltui.inventory.model import Identity, InstanceInventory, Problem, Progress, Scope
 from gltui.inventory.probe import identify
 from gltui.inventory.spec import InstanceSpec
 
@@ -38,21 +35,6 @@ MAINTAINER, OWNER = 40, 50
 _BOT_USERNAME = re.compile(r"^(project|group)_(\d+)_bot")
 
 ProgressSink = Callable[[Progress], None]
-
-
-@dataclass
-class _Collected:
-    """Walk state; touched only on the coordinator thread."""
-
-    tokens: list[Token] = field(default_factory=list)
-    problems: list[Problem] = field(default_factory=list)
-    version: str | None = None
-    own_token: Token | None = None
-    project_paths: dict[int, str] = field(default_factory=dict)
-    group_paths: dict[int, str] = field(default_factory=dict)
-    users: dict[int, dict[str, Any]] = field(default_factory=dict)
-    personal_rows: list[dict[str, Any]] = field(default_factory=list)
-    impersonation_ids: set[int] = field(default_factory=set)
 
 
 def walk_instance(
@@ -109,13 +91,13 @@ def _walk(
             on_progress(Progress(spec.name, done + 1, expected + 1))
 
     crawl = Crawl(api, spec.concurrency, report, CrawlLimits(walk_seconds=spec.walk_timeout))
-    state = _Collected()
+    state = Collected()
     try:
         _about_the_instance(spec, crawl, state)
         if identity.is_admin:
-            _admin_walk(spec, crawl, state)
+            admin_walk(spec, crawl, state)
             crawl.run()
-            _impersonation_walk(spec, crawl, state)
+            impersonation_walk(spec, crawl, state)
         else:
             _user_walk(spec, crawl, state, identity)
         crawl.run()
@@ -124,7 +106,7 @@ def _walk(
     finally:
         crawl.close()
     if identity.is_admin:
-        _classify_admin_rows(spec, state)
+        classify_admin_rows(spec, state)
     identity = Identity(identity.user_id, identity.username, identity.is_admin, state.version)
     if on_progress:
         on_progress(Progress(spec.name, api.requests_made, api.requests_made, finished=True))
@@ -140,11 +122,7 @@ def _walk(
     )
 
 
-def _problem(state: _Collected, where: str) -> Callable[[Failure], None]:
-    return lambda failure: state.problems.append(Problem(where, failure))
-
-
-def _about_the_instance(spec: InstanceSpec, crawl: Crawl, state: _Collected) -> None:
+def _about_the_instance(spec: InstanceSpec, crawl: Crawl, state: Collected) -> None:
     """Version (``/metadata``, else ``/version``) and the token gltui itself uses."""
 
     def version_from(reply: Reply) -> None:
@@ -158,7 +136,7 @@ def _about_the_instance(spec: InstanceSpec, crawl: Crawl, state: _Collected) -> 
                 None,
                 action="reading the version",
                 then=version_from,
-                on_error=_problem(state, "version"),
+                on_error=problem_sink(state, "version"),
             )
         else:
             state.problems.append(Problem("version", failure))
@@ -192,58 +170,17 @@ def _about_the_instance(spec: InstanceSpec, crawl: Crawl, state: _Collected) -> 
     )
 
 
-ROW_ERRORS = (parse.MalformedTokenError, ValueError, TypeError, OverflowError)
-"""What one odd row can raise; it costs that row (a named problem), never the instance."""
-
-
-def _add_rows(
-    state: _Collected, make: Callable[[dict[str, Any]], Token], where: str
-) -> Callable[[Rows], None]:
-    def add(rows: Rows) -> None:
-        for row in rows:
-            try:
-                state.tokens.append(make(row))
-            except ROW_ERRORS as error:
-                state.problems.append(Problem(where, _bad_row(error)))
-
-    return add
-
-
-def _bad_row(error: Exception) -> Failure:
-    if isinstance(error, parse.MalformedTokenError):
-        return Failure(FailureKind.BAD_RESPONSE, str(error))
-    return Failure(FailureKind.BAD_RESPONSE, f"an unreadable token row ({type(error).__name__})")
-
-
-def _list_tokens(
-    crawl: Crawl,
-    state: _Collected,
-    path: str,
-    action: str,
-    make: Callable[[dict[str, Any]], Token],
-    where: str,
-) -> None:
-    """Every page of a token listing into ``state``; a bad row or a failed listing is a
-    problem named ``where`` and the walk goes on."""
-    crawl.list_all(
-        path,
-        None,
-        action=action,
-        on_rows=_add_rows(state, make, where),
-        on_error=_problem(state, where),
-    )
-
-
-def _user_walk(spec: InstanceSpec, crawl: Crawl, state: _Collected, me: Identity) -> None:
+def _user_walk(spec: InstanceSpec, crawl: Crawl, state: Collected, me: Identity) -> None:
     owner_name = me.username
     if TokenKind.PERSONAL in spec.kinds:
-        _list_tokens(
+        list_tokens(
             crawl,
             state,
             "/personal_access_tokens",
             "listing your personal access tokens",
             lambda row: parse.personal_token(spec.name, row, username=owner_name),
             "personal access tokens",
+            Scope(frozenset({TokenKind.PERSONAL})),
         )
     wants_projects = bool({TokenKind.PROJECT, TokenKind.DEPLOY} & spec.kinds)
     if wants_projects:
@@ -252,7 +189,11 @@ def _user_walk(spec: InstanceSpec, crawl: Crawl, state: _Collected, me: Identity
             {"min_access_level": MAINTAINER, "order_by": "id", "sort": "asc", "simple": True},
             action="listing your projects",
             on_rows=lambda rows: _each_project(spec, crawl, state, rows),
-            on_error=_problem(state, "projects"),
+            on_error=problem_sink(
+                state,
+                "projects",
+                Scope(frozenset({TokenKind.PROJECT, TokenKind.DEPLOY}), ResourceType.PROJECT),
+            ),
         )
     if TokenKind.DEPLOY in spec.kinds:
         crawl.list_all(
@@ -260,7 +201,9 @@ def _user_walk(spec: InstanceSpec, crawl: Crawl, state: _Collected, me: Identity
             {"min_access_level": MAINTAINER},
             action="listing your groups",
             on_rows=lambda rows: _each_group(spec, crawl, state, rows, deploy=True, access=False),
-            on_error=_problem(state, "groups"),
+            on_error=problem_sink(
+                state, "groups", Scope(frozenset({TokenKind.DEPLOY}), ResourceType.GROUP)
+            ),
         )
     if TokenKind.GROUP in spec.kinds:
         crawl.list_all(
@@ -268,14 +211,16 @@ def _user_walk(spec: InstanceSpec, crawl: Crawl, state: _Collected, me: Identity
             {"min_access_level": OWNER},
             action="listing the groups you own",
             on_rows=lambda rows: _each_group(spec, crawl, state, rows, deploy=False, access=True),
-            on_error=_problem(state, "groups"),
+            on_error=problem_sink(
+                state, "groups", Scope(frozenset({TokenKind.GROUP}), ResourceType.GROUP)
+            ),
         )
 
 
 def _resource_listings(
     spec: InstanceSpec,
     crawl: Crawl,
-    state: _Collected,
+    state: Collected,
     resource: Resource,
     *,
     access: bool,
@@ -285,26 +230,28 @@ def _resource_listings(
     base = f"/{resource.type.value}s/{resource.id}"
     label = f"{resource.type.value} {resource.path}"
     if access:
-        _list_tokens(
+        list_tokens(
             crawl,
             state,
             f"{base}/access_tokens",
             f"listing the access tokens of {label}",
             lambda row: parse.personal_token(spec.name, row, kind=kind, resource=resource),
             label,
+            Scope(frozenset({kind}), resource.type, resource.id),
         )
     if deploy:
-        _list_tokens(
+        list_tokens(
             crawl,
             state,
             f"{base}/deploy_tokens",
             f"listing the deploy tokens of {label}",
             lambda row: parse.deploy_token(spec.name, row, resource=resource),
             label,
+            Scope(frozenset({TokenKind.DEPLOY}), resource.type, resource.id),
         )
 
 
-def _each_project(spec: InstanceSpec, crawl: Crawl, state: _Collected, rows: Rows) -> None:
+def _each_project(spec: InstanceSpec, crawl: Crawl, state: Collected, rows: Rows) -> None:
     for row in rows:
         project_id, path = row.get("id"), row.get("path_with_namespace")
         if not isinstance(project_id, int) or not isinstance(path, str):
@@ -324,7 +271,7 @@ def _each_project(spec: InstanceSpec, crawl: Crawl, state: _Collected, rows: Row
 
 
 def _each_group(
-    spec: InstanceSpec, crawl: Crawl, state: _Collected, rows: Rows, *, deploy: bool, access: bool
+    spec: InstanceSpec, crawl: Crawl, state: Collected, rows: Rows, *, deploy: bool, access: bool
 ) -> None:
     for row in rows:
         group_id, path = row.get("id"), row.get("full_path")
@@ -334,144 +281,6 @@ def _each_group(
         if spec.in_scope(path):
             resource = Resource(ResourceType.GROUP, group_id, path)
             _resource_listings(spec, crawl, state, resource, access=access, deploy=deploy)
-
-
-def _admin_walk(spec: InstanceSpec, crawl: Crawl, state: _Collected) -> None:
-    def keep_rows(rows: Rows) -> None:
-        state.personal_rows.extend(rows)
-
-    def keep_users(rows: Rows) -> None:
-        for row in rows:
-            if isinstance(row.get("id"), int):
-                state.users[row["id"]] = row
-
-    def keep_paths(table: dict[int, str], key: str) -> Callable[[Rows], None]:
-        def keep(rows: Rows) -> None:
-            for row in rows:
-                if isinstance(row.get("id"), int) and isinstance(row.get(key), str):
-                    table[row["id"]] = row[key]
-
-        return keep
-
-    crawl.list_all(
-        "/personal_access_tokens",
-        None,
-        action="listing the instance's personal access tokens",
-        on_rows=keep_rows,
-        on_error=_problem(state, "personal access tokens"),
-    )
-    crawl.list_all(
-        "/users",
-        None,
-        action="listing users",
-        on_rows=keep_users,
-        on_error=_problem(state, "users"),
-    )
-    if bool({TokenKind.PROJECT, TokenKind.GROUP} & spec.kinds):
-        crawl.list_all(
-            "/projects",
-            {"order_by": "id", "sort": "asc", "simple": True},
-            action="listing projects",
-            on_rows=keep_paths(state.project_paths, "path_with_namespace"),
-            on_error=_problem(state, "projects"),
-        )
-        crawl.list_all(
-            "/groups",
-            {"all_available": True},
-            action="listing groups",
-            on_rows=keep_paths(state.group_paths, "full_path"),
-            on_error=_problem(state, "groups"),
-        )
-    if TokenKind.DEPLOY in spec.kinds:
-        _list_tokens(
-            crawl,
-            state,
-            "/deploy_tokens",
-            "listing the instance's deploy tokens",
-            lambda row: parse.deploy_token(spec.name, row, resource=None),
-            "deploy tokens",
-        )
-
-
-def _impersonation_walk(spec: InstanceSpec, crawl: Crawl, state: _Collected) -> None:
-    """One listing per person who holds PAT-table rows (bots never hold impersonation tokens)."""
-    if TokenKind.IMPERSONATION not in spec.kinds:
-        return
-    holders = {row.get("user_id") for row in state.personal_rows if _is_id(row.get("user_id"))}
-    for user_id in sorted(h for h in holders if isinstance(h, int)):
-        user = state.users.get(user_id, {})
-        if user.get("bot"):
-            continue
-        username = user.get("username")
-
-        def keep(rows: Rows, username: object = username, user_id: int = user_id) -> None:
-            for row in rows:
-                try:
-                    token = parse.personal_token(
-                        spec.name,
-                        row,
-                        kind=TokenKind.IMPERSONATION,
-                        username=username if isinstance(username, str) else None,
-                    )
-                except ROW_ERRORS as error:
-                    state.problems.append(
-                        Problem(f"impersonation tokens of user {user_id}", _bad_row(error))
-                    )
-                    continue
-                state.impersonation_ids.add(token.id)
-                state.tokens.append(token)
-
-        crawl.list_all(
-            f"/users/{user_id}/impersonation_tokens",
-            None,
-            action=f"listing impersonation tokens of user {user_id}",
-            on_rows=keep,
-            on_error=_problem(state, f"impersonation tokens of user {user_id}"),
-        )
-
-
-def _classify_admin_rows(spec: InstanceSpec, state: _Collected) -> None:
-    """Turn the admin's PAT-table rows into personal, bot-backed or service-account tokens."""
-    for row in state.personal_rows:
-        row_id = row.get("id")
-        if _is_id(row_id) and row_id in state.impersonation_ids:
-            continue  # already collected with its real kind
-        user_id = row.get("user_id")
-        user = state.users.get(user_id, {}) if isinstance(user_id, int) else {}
-        username = user.get("username") if isinstance(user.get("username"), str) else None
-        kind, resource = _kind_of(state, user, username)
-        if kind not in spec.kinds or (
-            resource and resource.path and not spec.in_scope(resource.path)
-        ):
-            continue
-        try:
-            state.tokens.append(
-                parse.personal_token(
-                    spec.name, row, kind=kind, resource=resource, username=username
-                )
-            )
-        except ROW_ERRORS as error:
-            state.problems.append(Problem("personal access tokens", _bad_row(error)))
-
-
-def _is_id(value: object) -> bool:
-    return isinstance(value, int) and not isinstance(value, bool)
-
-
-def _kind_of(
-    state: _Collected, user: dict[str, Any], username: str | None
-) -> tuple[TokenKind, Resource | None]:
-    if not user.get("bot") or username is None:
-        return TokenKind.PERSONAL, None
-    match = _BOT_USERNAME.match(username)
-    if match is None:
-        return TokenKind.SERVICE_ACCOUNT, None
-    resource_type = ResourceType(match.group(1))
-    resource_id = int(match.group(2))
-    paths = state.project_paths if resource_type is ResourceType.PROJECT else state.group_paths
-    return TokenKind(resource_type.value), Resource(
-        resource_type, resource_id, paths.get(resource_id)
-    )
 
 
 def _dedupe(tokens: list[Token]) -> tuple[Token, ...]:

@@ -1,0 +1,177 @@
+"""The administrator's walk: instance-wide listings instead of one per project.
+
+``/personal_access_tokens`` (every PAT-table row: people's, bots' and impersonation
+tokens), ``/users`` (to tell those apart: bot usernames ``project_<id>_bot_...``
+name their resource), ``/deploy_tokens``, and one impersonation listing per person
+who holds tokens. That costs pages, not one request per project, and counts every
+token once.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from typing import Any
+
+from gltui.adapters import parse
+from gltui.domain.tokens import Resource, ResourceType, TokenKind
+from gltui.inventory.collect import (
+    PAT_TABLE_KINDS,
+    ROW_ERRORS,
+    Collected,
+    bad_row,
+    is_id,
+    list_tokens,
+    problem_sink,
+    row_scope,
+)
+from gltui.inventory.crawl import Crawl, Rows
+from gltui.inventory.model import Problem, Scope
+from gltui.inventory.spec import InstanceSpec
+
+_BOT_USERNAME = re.compile(r"^(project|group)_(\d+)_bot")
+
+
+def admin_walk(spec: InstanceSpec, crawl: Crawl, state: Collected) -> None:
+    def keep_rows(rows: Rows) -> None:
+        state.personal_rows.extend(rows)
+
+    def keep_users(rows: Rows) -> None:
+        for row in rows:
+            if isinstance(row.get("id"), int):
+                state.users[row["id"]] = row
+
+    def keep_paths(table: dict[int, str], key: str) -> Callable[[Rows], None]:
+        def keep(rows: Rows) -> None:
+            for row in rows:
+                if isinstance(row.get("id"), int) and isinstance(row.get(key), str):
+                    table[row["id"]] = row[key]
+
+        return keep
+
+    crawl.list_all(
+        "/personal_access_tokens",
+        None,
+        action="listing the instance's personal access tokens",
+        on_rows=keep_rows,
+        on_error=problem_sink(state, "personal access tokens", Scope(PAT_TABLE_KINDS)),
+    )
+    crawl.list_all(
+        "/users",
+        None,
+        action="listing users",
+        on_rows=keep_users,
+        on_error=problem_sink(state, "users"),
+    )
+    if bool({TokenKind.PROJECT, TokenKind.GROUP} & spec.kinds):
+        crawl.list_all(
+            "/projects",
+            {"order_by": "id", "sort": "asc", "simple": True},
+            action="listing projects",
+            on_rows=keep_paths(state.project_paths, "path_with_namespace"),
+            on_error=problem_sink(state, "projects"),
+        )
+        crawl.list_all(
+            "/groups",
+            {"all_available": True},
+            action="listing groups",
+            on_rows=keep_paths(state.group_paths, "full_path"),
+            on_error=problem_sink(state, "groups"),
+        )
+    if TokenKind.DEPLOY in spec.kinds:
+        list_tokens(
+            crawl,
+            state,
+            "/deploy_tokens",
+            "listing the instance's deploy tokens",
+            lambda row: parse.deploy_token(spec.name, row, resource=None),
+            "deploy tokens",
+            Scope(frozenset({TokenKind.DEPLOY})),
+        )
+
+
+def impersonation_walk(spec: InstanceSpec, crawl: Crawl, state: Collected) -> None:
+    """One listing per person who holds PAT-table rows (bots never hold impersonation tokens)."""
+    if TokenKind.IMPERSONATION not in spec.kinds:
+        return
+    holders = {row.get("user_id") for row in state.personal_rows if is_id(row.get("user_id"))}
+    for user_id in sorted(h for h in holders if isinstance(h, int)):
+        user = state.users.get(user_id, {})
+        if user.get("bot"):
+            continue
+        username = user.get("username")
+
+        def keep(rows: Rows, username: object = username, user_id: int = user_id) -> None:
+            for row in rows:
+                try:
+                    token = parse.personal_token(
+                        spec.name,
+                        row,
+                        kind=TokenKind.IMPERSONATION,
+                        username=username if isinstance(username, str) else None,
+                    )
+                except ROW_ERRORS as error:
+                    state.problems.append(
+                        Problem(
+                            f"impersonation tokens of user {user_id}",
+                            bad_row(error),
+                            row_scope(frozenset({TokenKind.IMPERSONATION}), row),
+                        )
+                    )
+                    continue
+                state.impersonation_ids.add(token.id)
+                state.tokens.append(token)
+
+        crawl.list_all(
+            f"/users/{user_id}/impersonation_tokens",
+            None,
+            action=f"listing impersonation tokens of user {user_id}",
+            on_rows=keep,
+            on_error=problem_sink(
+                state,
+                f"impersonation tokens of user {user_id}",
+                Scope(frozenset({TokenKind.IMPERSONATION}), owner_id=user_id),
+            ),
+        )
+
+
+def classify_admin_rows(spec: InstanceSpec, state: Collected) -> None:
+    """Turn the admin's PAT-table rows into personal, bot-backed or service-account tokens."""
+    for row in state.personal_rows:
+        row_id = row.get("id")
+        if is_id(row_id) and row_id in state.impersonation_ids:
+            continue  # already collected with its real kind
+        user_id = row.get("user_id")
+        user = state.users.get(user_id, {}) if isinstance(user_id, int) else {}
+        username = user.get("username") if isinstance(user.get("username"), str) else None
+        kind, resource = _kind_of(state, user, username)
+        if kind not in spec.kinds or (
+            resource and resource.path and not spec.in_scope(resource.path)
+        ):
+            continue
+        try:
+            state.tokens.append(
+                parse.personal_token(
+                    spec.name, row, kind=kind, resource=resource, username=username
+                )
+            )
+        except ROW_ERRORS as error:
+            state.problems.append(
+                Problem("personal access tokens", bad_row(error), row_scope(PAT_TABLE_KINDS, row))
+            )
+
+
+def _kind_of(
+    state: Collected, user: dict[str, Any], username: str | None
+) -> tuple[TokenKind, Resource | None]:
+    if not user.get("bot") or username is None:
+        return TokenKind.PERSONAL, None
+    match = _BOT_USERNAME.match(username)
+    if match is None:
+        return TokenKind.SERVICE_ACCOUNT, None
+    resource_type = ResourceType(match.group(1))
+    resource_id = int(match.group(2))
+    paths = state.project_paths if resource_type is ResourceType.PROJECT else state.group_paths
+    return TokenKind(resource_type.value), Resource(
+        resource_type, resource_id, paths.get(resource_id)
+    )
