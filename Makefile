@@ -19,7 +19,7 @@ $(RUNTIME_STAMP): pyproject.toml | $(BIN)/python
 	@touch $@
 
 $(TEST_STAMP): pyproject.toml | $(BIN)/python
-	$(BIN)/python -m pip install --quiet -e '.[test]'
+	$(BIN)/python -m pip install --quiet -e '.[test,lint]'
 	@touch $@ $(RUNTIME_STAMP)
 
 demo: $(RUNTIME_STAMP)
@@ -28,6 +28,7 @@ demo: $(RUNTIME_STAMP)
 lint: $(TEST_STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/lint-imports
 
 typecheck: $(TEST_STAMP)
 	$(BIN)/mypy
@@ -40,7 +41,7 @@ unit: $(TEST_STAMP)
 test: lint typecheck unit
 
 screenshots: $(TEST_STAMP)
-	$(BIN)/python -m pip install --quiet -e '.[test,screenshots]'
+	$(BIN)/python -m pip install --quiet -e '.[test,lint,screenshots]'
 	$(BIN)/python scripts/screenshots.py
 
 sandbox: $(RUNTIME_STAMP)
