@@ -37,14 +37,16 @@ def write_private(path: Path, data: bytes) -> None:
     _remove_stale_temporaries(path)
     handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:
-        os.fchmod(handle, PRIVATE_FILE)
-        with os.fdopen(handle, "wb") as stream:
+        with os.fdopen(handle, "wb") as stream:  # closed whatever fails below
+            os.fchmod(stream.fileno(), PRIVATE_FILE)
             stream.write(data)
             stream.flush()
             os.fsync(stream.fileno())
         os.replace(temporary, path)
     except BaseException:
-        with contextlib.suppress(FileNotFoundError):
+        # a full or failing disk must leave no temporary behind, and the error the
+        # caller hears is the write's (ENOSPC), not one from cleaning up after it
+        with contextlib.suppress(OSError):
             os.unlink(temporary)
         raise
     _sync_directory(path.parent)

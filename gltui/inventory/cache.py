@@ -5,14 +5,21 @@ start can paint before any network call. History lives in the data directory:
 one line per instance per UTC day (the day's last refresh wins), the newest
 ``HISTORY_DAYS`` kept, enough for the weekly review to say what changed.
 Every write is atomic and private (mode 600); nothing written holds a secret.
+
+These files are for later: trouble with them (a full disk, a read-only directory,
+a damaged file) costs a notice on :attr:`notices`, never the tokens just fetched,
+and a damaged file is set aside before a new one is written (:mod:`gltui.local_files`).
+JSON is written ASCII-only, so any name, even one holding a lone surrogate that no
+encoding accepts, is stored as an escape and reads back as it was.
 """
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import re
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any
@@ -22,7 +29,26 @@ from gltui.domain.states import classify, days_until_expiry, soonest_upcoming_ke
 from gltui.domain.summary import ExpirySummary
 from gltui.domain.tokens import Token
 from gltui.inventory.model import InstanceInventory
-from gltui.inventory.serialize import SnapshotFormatError, instance_from_dict, instance_to_dict
+from gltui.inventory.serialize import (
+    ForeignSnapshot,
+    SnapshotFormatError,
+    instance_from_dict,
+    instance_to_dict,
+)
+from gltui.local_files import (
+    HEAD_LIMIT,
+    HISTORY_LIMIT,
+    SNAPSHOT_LIMIT,
+    Read,
+    Unreadable,
+    copy_aside,
+    give_up_on,
+    read_capped,
+    read_json,
+    shown,
+    unsaved,
+)
+from gltui.notices import Notices
 from gltui.perf import collector_paused
 from gltui.storage import locked, write_private
 
@@ -32,15 +58,19 @@ HISTORY_DAYS = 120
 def _slug(name: str) -> str:
     """A file-name-safe, collision-free stem for an instance name."""
     readable = re.sub(r"[^a-zA-Z0-9._-]+", "-", name).strip("-")[:40] or "instance"
-    digest = hashlib.sha256(name.encode()).hexdigest()[:8]
+    # surrogatepass: a name with a lone surrogate gets a file too; every other name
+    # hashes exactly as before, so existing files keep their names
+    digest = hashlib.sha256(name.encode("utf-8", "surrogatepass")).hexdigest()[:8]
     return f"{readable}-{digest}"
 
 
 class SnapshotCache:
     """Read and write per-instance snapshots."""
 
-    def __init__(self, directory: Path) -> None:
+    def __init__(self, directory: Path, notices: Notices | None = None) -> None:
         self.directory = directory
+        self.notices = notices if notices is not None else Notices()
+        """Where trouble with these files is told (an engine shares its own)."""
 
     def path_for(self, name: str) -> Path:
         """The snapshot file of one instance."""
@@ -50,45 +80,113 @@ class SnapshotCache:
         """The small "first screen" file beside an instance's snapshot."""
         return self.directory / f"head-{_slug(name)}.json"
 
-    def save(self, inventory: InstanceInventory) -> None:
+    def save(self, inventory: InstanceInventory) -> bool:
         """Store a successful refresh (failed ones would overwrite good data), and its head:
-        the tokens a first screen shows plus a summary for exact cards and chart."""
+        the tokens a first screen shows plus a summary for exact cards and chart.
+
+        False (and a notice) when it could not be written: the caller's inventory is
+        unaffected, only the next start's first paint is.
+        """
         if not inventory.ok:
-            return
-        data = json.dumps(instance_to_dict(inventory), ensure_ascii=False, separators=(",", ":"))
-        write_private(self.path_for(inventory.name), data.encode())
+            return False
+        name = inventory.name
+        try:
+            data = json.dumps(instance_to_dict(inventory), separators=(",", ":"))
+            write_private(self.path_for(name), data.encode())
+        except (OSError, UnicodeError) as error:
+            cost = "the next start shows older tokens from the cache, or none"
+            self.notices.warn(
+                unsaved(f"the snapshot of {shown(name)}", self.directory, error, cost)
+            )
+            return False
         head = replace(inventory, tokens=first_screen(inventory.tokens, inventory.fetched_at))
         document = {
             "head": instance_to_dict(head),
             "summary": ExpirySummary.of(inventory.tokens).to_json(),
         }
-        text = json.dumps(document, ensure_ascii=False, separators=(",", ":"))
-        write_private(self.head_path_for(inventory.name), text.encode())
+        try:
+            text = json.dumps(document, separators=(",", ":"))
+            write_private(self.head_path_for(name), text.encode())
+        except (OSError, UnicodeError) as error:
+            with contextlib.suppress(OSError):  # an old head would paint older tokens first
+                self.head_path_for(name).unlink()
+            cost = "the next start paints from the whole snapshot, a little later"
+            what = f"the first-screen file of {shown(name)}"
+            self.notices.warn(unsaved(what, self.directory, error, cost))
+            return False
+        return True
 
     def load_head(self, name: str) -> tuple[InstanceInventory, ExpirySummary] | None:
         """The head of ``name``'s snapshot (marked as cached) and the summary of all its
-        tokens; ``None`` when absent, damaged or not matching the snapshot."""
+        tokens; ``None`` when absent, damaged (then set aside) or not matching the
+        snapshot."""
+        path = self.head_path_for(name)
         try:
-            document = json.loads(self.head_path_for(name).read_bytes())
-            head = instance_from_dict(document["head"])
-            summary = ExpirySummary.from_json(document["summary"])
-        except (OSError, ValueError, KeyError, TypeError, SnapshotFormatError):
+            found = read_json(path, HEAD_LIMIT)
+            if found is None:
+                return None
+            head, summary = _decode_head(path, *found)
+        except ForeignSnapshot:
+            return None
+        except Unreadable as damage:
+            self._give_up(f"the first-screen file of {shown(name)}", damage)
             return None
         if head.name != name or len(summary) < len(head.tokens):
             return None
         return replace(head, from_cache=True), summary
 
     def load(self, name: str) -> InstanceInventory | None:
-        """The last good inventory of ``name``, marked as cached; ``None`` if absent or damaged."""
+        """The last good inventory of ``name``, marked as cached; ``None`` if absent, of
+        another gltui version, or damaged (then set aside, with a notice)."""
+        path = self.path_for(name)
         try:
-            raw = self.path_for(name).read_bytes()
             with collector_paused():
-                snapshot = instance_from_dict(json.loads(raw))
-        except (OSError, ValueError, SnapshotFormatError):
+                found = read_json(path, SNAPSHOT_LIMIT)
+                if found is None:
+                    return None
+                document, read = found
+                try:
+                    snapshot = instance_from_dict(document)
+                except ForeignSnapshot:
+                    return None
+                except SnapshotFormatError:
+                    reason = "is not a snapshot gltui can read"
+                    raise Unreadable(path, reason, read.identity) from None
+        except Unreadable as damage:
+            self._give_up(f"the snapshot of {shown(name)}", damage)
             return None
         if snapshot.name != name:
             return None
         return replace(snapshot, from_cache=True)
+
+    def _give_up(self, what: str, damage: Unreadable) -> None:
+        """A cache file is only ever replaced whole, so no lock is needed to set it aside;
+        one that stays in the way (a directory) is replaced, or refused, by the next save."""
+        give_up_on(
+            self.notices,
+            what,
+            damage,
+            afterwards="the next refresh writes a new one",
+            left="gltui reads the inventory from GitLab instead",
+            lock=False,
+        )
+
+
+def _decode_head(
+    path: Path, document: object, read: Read
+) -> tuple[InstanceInventory, ExpirySummary]:
+    """A head file's inventory and summary; :class:`Unreadable` when it has the wrong shape
+    (:class:`ForeignSnapshot` for one of another gltui version)."""
+    try:
+        if not isinstance(document, dict):
+            raise SnapshotFormatError("a head file is an object")
+        head = instance_from_dict(document.get("head"))
+        summary = ExpirySummary.from_json(document.get("summary"))
+    except ForeignSnapshot:
+        raise
+    except ValueError:  # SnapshotFormatError is one
+        raise Unreadable(path, "is not a first-screen file gltui can read", read.identity) from None
+    return head, summary
 
 
 HEAD_ROWS = 200
@@ -106,21 +204,38 @@ def first_screen(tokens: tuple[Token, ...], now: datetime) -> tuple[Token, ...]:
     return tuple(sorted(tokens, key=key)[:HEAD_ROWS])
 
 
+@dataclass(frozen=True)
+class _Lines:
+    """A history file as read: its good lines, how many were damaged, and its bytes."""
+
+    entries: list[dict[str, Any]]
+    damaged: int = 0
+    read: Read | None = None
+
+
 class History:
     """Per-instance, per-day records of every token's state."""
 
-    def __init__(self, directory: Path, keep_days: int = HISTORY_DAYS) -> None:
+    def __init__(
+        self, directory: Path, keep_days: int = HISTORY_DAYS, notices: Notices | None = None
+    ) -> None:
         self.directory = directory
         self.keep_days = keep_days
+        self.notices = notices if notices is not None else Notices()
+        """Where trouble with these files is told (an engine shares its own)."""
 
     def path_for(self, name: str) -> Path:
         """The history file of one instance."""
         return self.directory / f"history-{_slug(name)}.jsonl"
 
-    def record(self, inventory: InstanceInventory, now: datetime) -> None:
-        """Add today's line for this instance (replacing an earlier one from today)."""
+    def record(self, inventory: InstanceInventory, now: datetime) -> bool:
+        """Add today's line for this instance (replacing an earlier one from today).
+
+        Every good line is kept: when some were damaged, the original file is copied
+        aside first. False (and a notice) when today's line could not be written.
+        """
         if not inventory.ok:
-            return
+            return False
         day = now.date().isoformat()
         entry = {
             "day": day,
@@ -128,12 +243,49 @@ class History:
             "tokens": {seen_key(token): seen(token, now).to_row() for token in inventory.tokens},
         }
         path = self.path_for(inventory.name)
-        with locked(path):
-            kept = [line for line in self.entries(inventory.name) if line.get("day") != day]
-            kept.append(entry)
-            kept = kept[-self.keep_days :]
-            text = "".join(json.dumps(line, ensure_ascii=False) + "\n" for line in kept)
-            write_private(path, text.encode())
+        what = f"the history of {shown(inventory.name)}"
+        try:
+            with locked(path):
+                lines = self._read_or_set_aside(path, what)
+                if lines is None:
+                    return False
+                kept = [line for line in lines.entries if line.get("day") != day]
+                kept.append(entry)
+                kept = kept[-self.keep_days :]
+                text = "".join(json.dumps(line) + "\n" for line in kept)
+                aside = None
+                if lines.damaged and lines.read is not None:  # the original first, whole
+                    aside = copy_aside(path, lines.read.data)
+                write_private(path, text.encode())
+            if aside is not None:
+                good = len(lines.entries)
+                done = f"kept its {_lines_count(good, 'good')}" if good else "started it afresh"
+                self.notices.warn(
+                    f"{what} ({shown(path)}) had {_lines_count(lines.damaged, 'damaged')}; "
+                    f"{done} and the original as {shown(aside.name)}"
+                )
+        except (OSError, UnicodeError) as error:
+            cost = "today's refresh is missing from it (the weekly review compares with less)"
+            self.notices.warn(unsaved(what, self.directory, error, cost))
+            return False
+        return True
+
+    def _read_or_set_aside(self, path: Path, what: str) -> _Lines | None:
+        """The file's lines (under its lock); a file that cannot be read at all is set
+        aside, or, when it cannot be (a directory, a FIFO), ``None``: gltui never writes
+        over what it could not read."""
+        try:
+            return _read_lines(path)
+        except Unreadable as damage:
+            moved = give_up_on(
+                self.notices,
+                what,
+                damage,
+                afterwards="the history starts afresh",
+                left="today's refresh is not recorded until it is out of the way",
+                lock=False,
+            )
+            return _Lines([]) if moved else None
 
     def seen_on_or_before(self, name: str, day: date) -> tuple[datetime, dict[str, Seen]] | None:
         """What the newest refresh on or before ``day`` saw of ``name`` (else the oldest
@@ -153,17 +305,52 @@ class History:
             return None
 
     def entries(self, name: str) -> list[dict[str, Any]]:
-        """Every readable line, oldest first (damaged lines are skipped)."""
+        """Every readable line, oldest first (damaged lines are skipped, with a notice;
+        the next :meth:`record` keeps a copy of the original and drops them)."""
+        path = self.path_for(name)
+        what = f"the history of {shown(name)}"
         try:
-            lines = self.path_for(name).read_text(encoding="utf-8").splitlines()
-        except (OSError, UnicodeDecodeError):
+            lines = _read_lines(path)
+        except Unreadable as damage:
+            give_up_on(
+                self.notices,
+                what,
+                damage,
+                afterwards="the history starts afresh",
+                left="gltui reads no history for it",
+                lock=True,
+            )
             return []
-        entries = []
-        for line in lines:
-            try:
-                parsed = json.loads(line)
-            except ValueError:
-                continue
-            if isinstance(parsed, dict):
-                entries.append(parsed)
-        return entries
+        if lines.damaged:
+            self.notices.warn(
+                f"{what} ({shown(path)}) has {_lines_count(lines.damaged, 'damaged')}; "
+                "gltui reads the rest"
+            )
+        return lines.entries
+
+
+def _read_lines(path: Path) -> _Lines:
+    """A history file, line by line: one damaged line (bad UTF-8, bad JSON, not an
+    object with a day) costs that line only, never the days around it."""
+    read = read_capped(path, HISTORY_LIMIT)
+    if read is None:
+        return _Lines([])
+    entries: list[dict[str, Any]] = []
+    damaged = 0
+    for raw in read.data.split(b"\n"):
+        if not raw.strip():
+            continue
+        try:
+            parsed = json.loads(raw.decode("utf-8"))
+        except (ValueError, RecursionError):  # UnicodeDecodeError is a ValueError
+            damaged += 1
+            continue
+        if isinstance(parsed, dict) and isinstance(parsed.get("day"), str):
+            entries.append(parsed)
+        else:
+            damaged += 1
+    return _Lines(entries, damaged, read)
+
+
+def _lines_count(count: int, adjective: str) -> str:
+    return f"{count} {adjective} line{'' if count == 1 else 's'}"

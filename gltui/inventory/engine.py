@@ -4,6 +4,9 @@
 :meth:`InventoryEngine.refresh` walks every instance in parallel, each on its
 own pool, and a failed instance falls back to its last snapshot so the user
 keeps seeing their tokens with the failure shown beside them.
+
+Local files are for later: trouble saving or reading them is told on
+:attr:`InventoryEngine.notices` and never costs the tokens just fetched.
 """
 
 from __future__ import annotations
@@ -21,6 +24,8 @@ from gltui.inventory.model import InstanceInventory, Inventory, Progress
 from gltui.inventory.reviews import ReviewLog, review_baseline
 from gltui.inventory.spec import InstanceSpec
 from gltui.inventory.walk import walk_instance
+from gltui.local_files import shown
+from gltui.notices import Notices
 
 Walker = Callable[[InstanceSpec, datetime, Callable[[Progress], None] | None], InstanceInventory]
 
@@ -36,6 +41,7 @@ class InventoryEngine:
         history: History | None = None,
         reviews: ReviewLog | None = None,
         walker: Walker = walk_instance,
+        notices: Notices | None = None,
     ) -> None:
         names = [spec.name for spec in specs]
         if len(set(names)) != len(names):
@@ -45,6 +51,12 @@ class InventoryEngine:
         self.history = history
         self.reviews = reviews
         self._walker = walker
+        self.notices = notices if notices is not None else Notices()
+        """Local trouble (a file not saved, a damaged one set aside), from any thread:
+        ``gltui report`` prints it on stderr, the dashboard notifies it."""
+        for store in (cache, history, reviews):
+            if store is not None:  # one channel for everything this engine's stores say
+                store.notices = self.notices
 
     def cached(self) -> Inventory:
         """The last snapshots, without any network call (missing ones are left out)."""
@@ -100,15 +112,37 @@ class InventoryEngine:
             failure = Failure(FailureKind.BAD_RESPONSE, f"gltui failed: {type(error).__name__}")
             fresh = InstanceInventory(spec.name, spec.url, now, failure=failure)
         if fresh.ok:
-            if self.cache is not None:
-                self.cache.save(fresh)
-            if self.history is not None:
-                self.history.record(fresh, now)
+            self._keep(fresh, now)
             return fresh
-        previous = self.cache.load(spec.name) if self.cache is not None else None
+        try:
+            previous = self.cache.load(spec.name) if self.cache is not None else None
+        except Exception as error:  # the failure beside no tokens beats no answer at all
+            kind = type(error).__name__
+            self.notices.warn(
+                f"could not read the snapshot of {shown(spec.name)}: gltui hit {kind}"
+            )
+            previous = None
         if previous is None:
             return fresh
         # keep showing what we knew, with today's failure beside it
         return replace(
             previous, failure=fresh.failure, identity=fresh.identity or previous.identity
         )
+
+    def _keep(self, fresh: InstanceInventory, now: datetime) -> None:
+        """Save the snapshot and today's history line. The stores turn the trouble they
+        expect into notices; anything else (a bug) must not cost the fetched tokens
+        either, so it becomes a notice here."""
+        name = shown(fresh.name)
+        if self.cache is not None:
+            try:
+                self.cache.save(fresh)
+            except Exception as error:
+                kind = type(error).__name__
+                self.notices.warn(f"could not save the snapshot of {name}: gltui hit {kind}")
+        if self.history is not None:
+            try:
+                self.history.record(fresh, now)
+            except Exception as error:
+                kind = type(error).__name__
+                self.notices.warn(f"could not record the history of {name}: gltui hit {kind}")

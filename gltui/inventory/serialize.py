@@ -47,6 +47,11 @@ class SnapshotFormatError(ValueError):
     """A snapshot file that this version of gltui cannot read."""
 
 
+class ForeignSnapshot(SnapshotFormatError):
+    """A well-formed snapshot of another schema version (an older or newer gltui wrote
+    it): not damage, just unusable here; the next refresh replaces it."""
+
+
 def _instant(value: datetime | None) -> str | None:
     return value.isoformat() if value else None
 
@@ -119,6 +124,16 @@ def token_to_row(token: Token) -> list[Any]:
     ]
 
 
+_NOT_STRINGS: list[Any] = [0]
+"""What ``"".join`` is handed in place of a field that is not a list: a TypeError."""
+
+
+def _integer(value: object) -> int:
+    if type(value) is not int:
+        raise TypeError("an integer")
+    return value
+
+
 def token_from_row(instance: str, row: list[Any]) -> Token:
     """The inverse of :func:`token_to_row`."""
     (
@@ -139,11 +154,27 @@ def token_from_row(instance: str, row: list[Any]) -> Token:
         resource_path,
         access_level,
     ) = row
+    # a hand-edited or damaged row would break the table far from here; the checks
+    # cost ~10% of decoding a row (join is the cheapest "only strings" test: it raises
+    # TypeError on anything else)
+    "".join(scopes if type(scopes) is list else _NOT_STRINGS)
+    "".join(last_used_ips if type(last_used_ips) is list else _NOT_STRINGS)
+    if not (
+        type(token_id) is int  # bool is an int, and True is no token id
+        and isinstance(name, str)
+        and (description is None or isinstance(description, str))
+        and (owner_id is None or type(owner_id) is int)
+        and (owner_name is None or isinstance(owner_name, str))
+        and (resource_id is None or type(resource_id) is int)
+        and (resource_path is None or isinstance(resource_path, str))
+        and (access_level is None or type(access_level) is int)
+    ):
+        raise TypeError("a token row with a field of the wrong type")
     return Token(
         instance=instance,
         kind=_KINDS[kind],
-        id=int(token_id),
-        name=str(name),
+        id=token_id,
+        name=name,
         description=description,
         scopes=tuple(scopes),
         revoked=bool(revoked),
@@ -154,7 +185,7 @@ def token_from_row(instance: str, row: list[Any]) -> Token:
         owner=None if owner_id is None and owner_name is None else Owner(owner_id, owner_name),
         resource=None
         if resource_type is None
-        else Resource(_RESOURCE_TYPES[resource_type], int(resource_id), resource_path),
+        else Resource(_RESOURCE_TYPES[resource_type], _integer(resource_id), resource_path),
         access_level=access_level,
     )
 
@@ -167,6 +198,12 @@ def failure_to_dict(failure: Failure) -> dict[str, Any]:
         "status": failure.status,
         "advice": failure.advice,
     }
+
+
+def _optional_text(value: object) -> str | None:
+    if value is None or isinstance(value, str):
+        return value
+    raise TypeError("a string or null")
 
 
 def _failure_from_dict(data: dict[str, Any]) -> Failure:
@@ -201,12 +238,21 @@ def instance_to_dict(inventory: InstanceInventory) -> dict[str, Any]:
     }
 
 
-def instance_from_dict(data: dict[str, Any]) -> InstanceInventory:
-    """The inverse of :func:`instance_to_dict`; raises :class:`SnapshotFormatError`."""
-    if data.get("schema") != SCHEMA_VERSION or data.get("token_fields") != list(ROW_FIELDS):
-        raise SnapshotFormatError(f"unsupported snapshot schema {data.get('schema')!r}")
+def instance_from_dict(data: object) -> InstanceInventory:
+    """The inverse of :func:`instance_to_dict`; raises :class:`ForeignSnapshot` for
+    another schema version and :class:`SnapshotFormatError` for anything else that is
+    not what gltui writes (any JSON value may arrive here: files get damaged)."""
+    if not isinstance(data, dict):
+        raise SnapshotFormatError(f"a snapshot is an object, not {type(data).__name__}")
+    schema = data.get("schema")
+    if type(schema) is int and schema != SCHEMA_VERSION:
+        raise ForeignSnapshot(f"unsupported snapshot schema {schema!r}")
+    if schema != SCHEMA_VERSION or data.get("token_fields") != list(ROW_FIELDS):
+        raise SnapshotFormatError("damaged snapshot: no schema or token fields")
     try:
-        name = str(data["name"])
+        name = data["name"]
+        if not isinstance(name, str):
+            raise TypeError("an instance name is a string")
         identity = data.get("identity")
         own = data.get("own_token")
         failure = data.get("failure")
@@ -220,7 +266,7 @@ def instance_from_dict(data: dict[str, Any]) -> InstanceInventory:
                 int(identity["user_id"]),
                 str(identity["username"]),
                 bool(identity["is_admin"]),
-                identity.get("version"),
+                _optional_text(identity.get("version")),
             ),
             own_token=None if not own else token_from_row(name, own),
             tokens=tuple(token_from_row(name, row) for row in data.get("tokens", ())),
@@ -231,5 +277,5 @@ def instance_from_dict(data: dict[str, Any]) -> InstanceInventory:
             failure=None if not failure else _failure_from_dict(failure),
             requests=int(data.get("requests", 0)),
         )
-    except (KeyError, TypeError, ValueError) as error:
+    except (KeyError, TypeError, ValueError, AttributeError, IndexError) as error:
         raise SnapshotFormatError(f"damaged snapshot: {type(error).__name__}") from None

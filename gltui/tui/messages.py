@@ -44,3 +44,11 @@ class RefreshFinished(Message):
     def __init__(self, error: str | None = None) -> None:
         super().__init__()
         self.error = error
+
+
+class LocalTrouble(Message):
+    """A notice from the engine's files (not saved, set aside), from any thread."""
+
+    def __init__(self, text: str) -> None:
+        super().__init__()
+        self.text = text
