@@ -271,14 +271,15 @@ def _load(args: argparse.Namespace, command: str) -> Config | None:
     """The configuration (file plus GITLAB_URL/GITLAB_TOKEN), or ``None`` after one line."""
     from gltui.config.load import load_config
     from gltui.config.model import ConfigError
+    from gltui.domain.display import printable_said
 
     try:
         config = load_config(config_path(args.config, os.environ), os.environ)
-    except ConfigError as error:
-        print(f"{command}: {error}", file=sys.stderr)
+    except ConfigError as error:  # it may quote the file (or a token command's output)
+        print(f"{command}: {printable_said(str(error))}", file=sys.stderr)
         return None
     for warning in config.warnings:
-        print(f"{command}: warning: {warning}", file=sys.stderr)
+        print(f"{command}: warning: {printable_said(warning)}", file=sys.stderr)
     return config
 
 
@@ -328,6 +329,7 @@ def _run_import(args: argparse.Namespace) -> int:
     from gltui.config.model import ConfigError
     from gltui.config.python_gitlab import candidate_paths, read_instances
     from gltui.config.save import add_instances
+    from gltui.domain.display import printable, printable_said
 
     sources = [Path(args.source)] if args.source else candidate_paths(os.environ, Path.home())
     found = [path for path in sources if path.is_file()]
@@ -346,11 +348,11 @@ def _run_import(args: argparse.Namespace) -> int:
     try:
         added = add_instances(target, tables)
     except ConfigError as error:
-        print(f"gltui config import: {error}", file=sys.stderr)
+        print(f"gltui config import: {printable_said(str(error))}", file=sys.stderr)
         return EXIT_ERROR
-    for note in notes:
-        print(f"note: {note}")
-    print(f"added to {target}: {', '.join(added) if added else 'nothing new'}")
+    for note in notes:  # notes and names quote python-gitlab's file: printed escaped
+        print(f"note: {printable_said(note)}")
+    print(f"added to {target}: {printable(', '.join(added)) if added else 'nothing new'}")
     return EXIT_OK
 
 
@@ -526,6 +528,7 @@ def _iso_day(text: str) -> date:
 def _writable_spec(args: argparse.Namespace, command: str) -> tuple[InstanceSpec, Config] | None:
     """The one instance an action targets, refusing read-only ones (after saying why)."""
     from gltui.config.secrets import instance_spec
+    from gltui.domain.display import printable, printable_said
 
     config = _load(args, command)
     if config is None:
@@ -534,15 +537,15 @@ def _writable_spec(args: argparse.Namespace, command: str) -> tuple[InstanceSpec
     chosen = args.instance or (names[0] if len(names) == 1 else None)
     match = [instance for instance in config.instances if instance.name == chosen]
     if not match:
-        listed = ", ".join(names) or "none configured"
+        listed = printable(", ".join(names)) or "none configured"
         print(f"{command}: choose an instance with --instance ({listed})", file=sys.stderr)
         return None
     if args.readonly or match[0].readonly:
-        print(f"{command}: {chosen} is read-only; nothing changed", file=sys.stderr)
+        print(f"{command}: {printable(str(chosen))} is read-only; nothing changed", file=sys.stderr)
         return None
     spec = instance_spec(match[0])
-    if spec.token_problem:
-        print(f"{command}: {spec.token_problem}", file=sys.stderr)
+    if spec.token_problem:  # may quote a token command's output
+        print(f"{command}: {printable_said(spec.token_problem)}", file=sys.stderr)
         return None
     return spec, config
 
@@ -585,7 +588,9 @@ def _run_create(args: argparse.Namespace) -> int:
     templates = {template.id: template for template in config.audit_rules.templates}
     template = templates.get(args.template)
     if template is None:
-        known = ", ".join(sorted(templates))
+        from gltui.domain.display import printable
+
+        known = printable(", ".join(sorted(templates)))
         print(f"gltui create: no template {args.template!r}; known: {known}", file=sys.stderr)
         return EXIT_USAGE
     return run_create(

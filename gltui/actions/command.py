@@ -17,7 +17,7 @@ from typing import TextIO
 from gltui.actions.endpoints import NotPossible, create_path, parse_version
 from gltui.actions.service import ActionError, Issued, TokenActions
 from gltui.adapters.wire import ApiFailure
-from gltui.domain.display import owner_label, printable
+from gltui.domain.display import owner_label, printable, printable_said
 from gltui.domain.errors import ValidationError
 from gltui.domain.templates import Template, personal_token_form_url, render_template
 from gltui.domain.tokens import Resource, ResourceType, Token, TokenKind
@@ -32,10 +32,10 @@ CONFIRM_WORD = "revoke"
 
 
 def _sign_in(spec: InstanceSpec) -> Identity:
-    from gltui.adapters.gitlab_api import GitLabApi
+    from gltui.inventory.connect import api_for
     from gltui.inventory.probe import identify, read_version
 
-    api = GitLabApi(spec.url, spec.token, timeout=spec.timeout, ssl_verify=spec.ssl_verify)
+    api = api_for(spec)
     try:
         return replace(identify(api), version=read_version(api))
     finally:
@@ -75,10 +75,13 @@ def run_revoke(
     """
     from gltui.inventory.walk import walk_instance
 
+    secrets = (spec.token.reveal(),)
     inventory = walk_instance(spec, now)
     if not inventory.ok:
         assert inventory.failure is not None
-        err.write(f"gltui revoke: {inventory.failure.message}. {inventory.failure.advice}\n")
+        failure = inventory.failure  # it may quote GitLab: escaped and scrubbed
+        said = printable_said(f"{failure.message}. {failure.advice}", secrets)
+        err.write(f"gltui revoke: {said}\n")
         return EXIT_FAILED
     wanted = [
         token
@@ -122,7 +125,7 @@ def run_revoke(
             mark = "revoked" if outcome.ok else "FAILED"
             out.write(
                 f"{mark}\t{outcome.token.kind.value}\t{outcome.token.id}\t"
-                f"{printable(outcome.token.name)}\t{printable(outcome.message)}\n"
+                f"{printable(outcome.token.name)}\t{printable_said(outcome.message, secrets)}\n"
             )
     return EXIT_OK if all(outcome.ok for outcome in outcomes) else EXIT_FAILED
 
@@ -150,15 +153,20 @@ def run_create(
         if group and TokenKind.GROUP in template.kinds
         else template.kinds[0]
     )
+    secrets = (spec.token.reveal(),)
+
+    def said(text: str) -> str:  # GitLab's words (or words about them): never raw
+        return printable_said(text, secrets)
+
     try:
         template.variant_for(chosen)  # a kind the template does not suit: say so before any call
     except ValidationError as error:
-        err.write(f"gltui create: {error.field}: {error.message}\n")
+        err.write(f"gltui create: {said(error.field)}: {said(error.message)}\n")
         return EXIT_USAGE
     try:
         identity = _sign_in(spec)
     except ApiFailure as error:
-        err.write(f"gltui create: {error.failure.message}. {error.failure.advice}\n")
+        err.write(f"gltui create: {said(f'{error.failure.message}. {error.failure.advice}')}\n")
         return EXIT_FAILED
     actions = TokenActions(spec, identity)
     try:
@@ -188,15 +196,15 @@ def run_create(
             url = personal_token_form_url(
                 spec.url, request.name, request.scopes, legacy=bool(version and version < (16, 0))
             )
-            err.write(f"gltui create: {reason}:\n")
+            err.write(f"gltui create: {said(str(reason))}:\n")
             out.write((json.dumps({"form_url": url}) if as_json else url) + "\n")
             return EXIT_USE_THE_FORM
         issued = actions.create(request)
     except ValidationError as error:
-        err.write(f"gltui create: {error.field}: {error.message}\n")
+        err.write(f"gltui create: {said(error.field)}: {said(error.message)}\n")
         return EXIT_USAGE
     except ActionError as error:
-        err.write(f"gltui create: {error.message}\n")
+        err.write(f"gltui create: {said(error.message)}\n")
         return EXIT_FAILED
     finally:
         actions.close()
@@ -216,5 +224,7 @@ def _print_issued(issued: Issued, as_json: bool, out: TextIO, err: TextIO) -> No
             f"{printable(owner_label(token))}, expires {token.expires_at}; its value (shown "
             "once):\n"
         )
-        out.write(issued.secret.reveal() + "\n")
+        # a real token is printable ASCII, so this is the value itself; a hostile
+        # server's "value" with escapes in it must not reach the terminal raw
+        out.write(printable(issued.secret.reveal()) + "\n")
     out.flush()

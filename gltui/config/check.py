@@ -8,7 +8,7 @@ from typing import TextIO
 
 from gltui.config.model import Config
 from gltui.config.secrets import instance_spec
-from gltui.domain.display import printable
+from gltui.domain.display import printable, printable_said
 from gltui.domain.states import days_until_expiry
 from gltui.inventory.probe import Probe, probe_instance
 
@@ -17,27 +17,33 @@ EXIT_PROBLEMS = 1
 
 
 def describe(probe: Probe, now: datetime) -> list[str]:
-    """The lines ``config check`` prints for one instance."""
-    name = printable(probe.spec.name)
+    """The lines ``config check`` prints for one instance.
+
+    Everything the server chose (the version, the username, the scopes, its messages)
+    is printed escaped and scrubbed: a hostile instance must not drive the terminal.
+    """
+    secrets = (probe.spec.token.reveal(),)
+    name, url = printable(probe.spec.name), printable(probe.spec.url)
     if probe.failure is not None:
         return [
-            f"✗ {name} ({probe.spec.url}): {printable(probe.failure.message)}",
-            f"    what to do: {probe.failure.advice}",
+            f"✗ {name} ({url}): {printable_said(probe.failure.message, secrets)}",
+            f"    what to do: {printable_said(probe.failure.advice, secrets)}",
         ]
     who = probe.identity
-    line = f"✓ {name} ({probe.spec.url})"
+    line = f"✓ {name} ({url})"
     if who is not None:
         role = " (admin)" if who.is_admin else ""
-        line += f": signed in as {printable(who.username)}{role}, GitLab {who.version or 'unknown'}"
+        version = printable_said(who.version, secrets) if who.version else "unknown"
+        line += f": signed in as {printable_said(who.username, secrets)}{role}, GitLab {version}"
     lines = [line]
     token = probe.own_token
     if token is not None:
         left = days_until_expiry(token, now.date())
         expiry = "never expires" if left is None else f"expires {token.expires_at} (in {left} days)"
-        scopes = ", ".join(token.scopes) or "no scopes"
-        lines.append(f"    token {printable(token.name)!r}: {scopes}; {expiry}")
-    lines.extend(f"    problem: {text}" for text in probe.problems)
-    lines.extend(f"    warning: {text}" for text in probe.warnings)
+        scopes = printable_said(", ".join(token.scopes), secrets) or "no scopes"
+        lines.append(f"    token {printable_said(token.name, secrets)!r}: {scopes}; {expiry}")
+    lines.extend(f"    problem: {printable_said(text, secrets)}" for text in probe.problems)
+    lines.extend(f"    warning: {printable_said(text, secrets)}" for text in probe.warnings)
     return lines
 
 

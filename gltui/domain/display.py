@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
+from gltui.domain.redact import scrub
 from gltui.domain.tokens import Token
 
 
@@ -14,6 +17,25 @@ def printable(text: str) -> str:
     if text.isprintable():
         return text
     return "".join(ch if ch.isprintable() else f"\\x{ord(ch):02x}" for ch in text)
+
+
+def printable_lines(text: str) -> str:
+    """:func:`printable` line by line: the line breaks of a multi-line text are kept.
+
+    For texts gltui lays out itself around others' words (a JSON preview can hold
+    a C1 control in a name: JSON escapes only the C0 ones).
+    """
+    return "\n".join(printable(line) for line in text.split("\n"))
+
+
+def printable_said(text: str, secrets: Iterable[str] = ()) -> str:
+    """What a server said (an error message, a version string), ready to print.
+
+    A hostile server chooses these words: it may echo the token it was called with
+    (scrubbed to ``[redacted]``, with ``secrets`` for tokens of no known shape) or
+    send escape sequences (shown as ``\\xNN``). Scrubbing twice is harmless.
+    """
+    return printable(scrub(text, secrets))
 
 
 def describe(token: Token) -> str:

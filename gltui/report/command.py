@@ -1,7 +1,9 @@
 """``gltui report``: refresh (or read the snapshots) and print the inventory.
 
 stdout carries only the report, so it pipes cleanly; progress goes to stderr,
-and only when stderr is a terminal.
+and only when stderr is a terminal. Local trouble (a snapshot that could not be
+saved, a damaged file set aside) is a ``gltui report: warning:`` line on stderr
+after the report, and leaves the exit code alone: the report itself is whole.
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ from typing import TextIO
 
 from gltui.domain.audit import DEFAULT_RULES, AuditRules
 from gltui.domain.changes import Baseline, TokenChange
+from gltui.domain.display import printable
 from gltui.domain.states import DEFAULT_EXPIRING_WINDOW_DAYS
 from gltui.inventory.engine import InventoryEngine
 from gltui.inventory.model import Progress
@@ -50,8 +53,9 @@ class _ProgressLine:
     def __call__(self, progress: Progress) -> None:
         with self._lock:
             self._state[progress.instance] = progress
-            parts = [
-                f"{name} {p.done}/{p.total}{' done' if p.finished else ''}"
+            parts = [  # instance names come from the config file: printed escaped
+                f"{printable(name)} {p.done}/{p.total}{' done' if p.finished else ''}"
+                f"{f' {p.note}' if p.note else ''}"
                 for name, p in self._state.items()
             ]
             self._stream.write("\r\x1b[2K" + "  ".join(parts))
@@ -108,7 +112,9 @@ def run_report(
     out.write(text if text.endswith("\n") else text + "\n")
     missing = {spec.name for spec in engine.specs} - {i.name for i in inventory.instances}
     if offline and missing:
-        err.write(f"gltui report: no snapshot yet for {', '.join(sorted(missing))}\n")
+        err.write(f"gltui report: no snapshot yet for {printable(', '.join(sorted(missing)))}\n")
+    for notice in engine.notices.drain():
+        err.write(f"gltui report: warning: {notice}\n")
     failed = any(not instance.ok for instance in inventory.instances)
     if failed or (offline and missing):
         return EXIT_FAILED

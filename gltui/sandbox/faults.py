@@ -110,14 +110,23 @@ class Fault:
     ``garbage`` (a 200 whose body is not JSON), ``truncated`` (a 200 whose JSON is cut
     off), ``no_paging`` (the real answer without any pagination header), ``reset``
     (headers, half the body, then the connection is dropped), ``revoke_caller``
-    (revoke the calling token, then answer as GitLab would: 401 invalid_token) and
-    ``expire_caller`` (the same, with the token expired instead).
+    (revoke the calling token, then answer as GitLab would: 401 invalid_token),
+    ``expire_caller`` (the same, with the token expired instead) and ``rewrite`` (the
+    real answer, with the top-level string ``field`` of its JSON object set to
+    ``text``).
+
+    ``text`` plays a hostile server: with ``status`` it is the ``message`` of the error
+    body; with ``rewrite`` it replaces e.g. ``/metadata``'s ``version`` or ``/user``'s
+    ``username``. Escape sequences and echoed tokens in it test that gltui shows what
+    a server says without obeying it.
     """
 
     kind: str
     status: int = 0
     seconds: float = 0.0
     retry_after: int | None = None
+    field: str = ""
+    text: str | None = None
 
     def __post_init__(self) -> None:
         kinds = (
@@ -129,9 +138,12 @@ class Fault:
             "reset",
             "revoke_caller",
             "expire_caller",
+            "rewrite",
         )
         if self.kind not in kinds:
             raise ValueError(f"unknown fault {self.kind!r}")
+        if self.kind == "rewrite" and (not self.field or self.text is None):
+            raise ValueError("a rewrite names the field and the text to put there")
 
 
 @dataclass

@@ -127,6 +127,8 @@ class SandboxApp:
         if fault.kind == "status":
             status = fault.status
             body = RETRY_LATER.encode() if status == 429 else _STATUS_BODIES.get(status, b"")
+            if fault.text is not None and status != 429:
+                body = json.dumps({"message": fault.text}, ensure_ascii=False).encode()
             kind = "text/plain" if status == 429 else "application/json"
             extra = {} if fault.retry_after is None else {"Retry-After": str(fault.retry_after)}
             return Answer(status, {"Content-Type": kind, **extra}, body)
@@ -232,6 +234,15 @@ def _fault_after(fault: Fault, answer: Answer) -> Answer:
         return Answer(answer.status, kept, answer.body)
     if fault.kind == "reset":
         return Answer(answer.status, answer.headers, answer.body, reset=True)
+    if fault.kind == "rewrite":
+        try:
+            document = json.loads(answer.body)
+        except ValueError:
+            return answer
+        if isinstance(document, dict) and isinstance(document.get(fault.field), str):
+            document[fault.field] = fault.text
+            body = json.dumps(document, ensure_ascii=False).encode()
+            return Answer(answer.status, answer.headers, body)
     return answer
 
 

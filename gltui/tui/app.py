@@ -16,6 +16,7 @@ from textual.app import App, SystemCommand
 from textual.binding import Binding, BindingType
 from textual.screen import Screen
 
+from gltui.adapters.log import RequestLog
 from gltui.domain.audit import DEFAULT_RULES, AuditRules
 from gltui.domain.states import DEFAULT_EXPIRING_WINDOW_DAYS
 from gltui.inventory.engine import InventoryEngine
@@ -54,8 +55,11 @@ class GltuiApp(App[None]):
         reconfigure: Callable[[], InventoryEngine] | None = None,
         rules: AuditRules = DEFAULT_RULES,
         readonly: bool = False,
+        request_log: RequestLog | None = None,
     ) -> None:
-        """``preload`` reads the snapshots' heads now, before Textual starts (or, where
+        """``request_log``: where the transport logs every request (``@`` shows it).
+
+        ``preload`` reads the snapshots' heads now, before Textual starts (or, where
         an instance has no head file yet, its whole snapshot).
 
         Measured: reading 10,000 cached tokens in a worker while Textual draws its
@@ -65,6 +69,7 @@ class GltuiApp(App[None]):
         snapshots follow right after the first frame. The command line preloads.
         """
         super().__init__()
+        self.request_log = request_log if request_log is not None else RequestLog()
         self.engine = engine
         self.clock = clock
         self.window = window

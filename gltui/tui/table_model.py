@@ -131,7 +131,7 @@ class TokenRow:
                 token.kind.value,
                 printable(owner_label(token)),
                 printable(token.name),
-                mark + (", ".join(token.scopes) or "-"),
+                mark + (printable(", ".join(token.scopes)) or "-"),
                 "".join(flag.mark for flag in self.flags),
                 self.state.value,
                 _expires_cell(token, today),

@@ -21,7 +21,7 @@ from gltui.config.load import parse_instance
 from gltui.config.model import ConfigError, InstanceConfig
 from gltui.config.save import add_instances, replace_instance
 from gltui.config.secrets import instance_spec
-from gltui.domain.display import printable
+from gltui.domain.display import printable_said
 from gltui.domain.states import DEFAULT_EXPIRING_WINDOW_DAYS
 from gltui.inventory.probe import Probe, probe_instance
 from gltui.tui.screens.dashboard import Clock
@@ -105,7 +105,7 @@ class AddInstanceScreen(ModalScreen[InstanceConfig | None]):
         try:
             return table, parse_instance(self.config_path, table)
         except ConfigError as error:
-            self._say(f"{error.where.split('.')[-1]}: {error.message}")
+            self._say(printable_said(f"{error.where.split('.')[-1]}: {error.message}"))
             return None
 
     def _say(self, text: str) -> None:
@@ -125,13 +125,19 @@ class AddInstanceScreen(ModalScreen[InstanceConfig | None]):
         self.app.call_from_thread(self._show_probe, probe)
 
     def _show_probe(self, probe: Probe) -> None:
+        secrets = (probe.spec.token.reveal(),)
         if probe.failure is not None:
-            self._say(f"✗ {printable(probe.failure.message)}\n{probe.failure.advice}")
+            self._say(f"✗ {printable_said(probe.failure.message, secrets)}\n{probe.failure.advice}")
             return
-        who = probe.identity
-        lines = [f"✓ signed in as {printable(who.username)}, GitLab {who.version}" if who else "✓"]
-        lines += [f"problem: {text}" for text in probe.problems]
-        lines += [f"warning: {text}" for text in probe.warnings]
+        who = probe.identity  # the username, version and notes are the server's words
+        lines = [
+            f"✓ signed in as {printable_said(who.username, secrets)}, "
+            f"GitLab {printable_said(who.version or '?', secrets)}"
+            if who
+            else "✓"
+        ]
+        lines += [f"problem: {printable_said(text, secrets)}" for text in probe.problems]
+        lines += [f"warning: {printable_said(text, secrets)}" for text in probe.warnings]
         self._say("\n".join(lines))
 
     @on(Button.Pressed, "#save")
@@ -147,7 +153,7 @@ class AddInstanceScreen(ModalScreen[InstanceConfig | None]):
                 self._say("An instance with this URL is already configured.")
                 return
         except (ConfigError, OSError) as error:
-            self._say(f"Could not save: {error}")
+            self._say(f"Could not save: {printable_said(str(error))}")
             return
         self.dismiss(instance)
 

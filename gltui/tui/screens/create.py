@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import ClassVar
 
+from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
@@ -35,7 +36,7 @@ from gltui.actions.form import (
 )
 from gltui.actions.service import ActionError, Issued
 from gltui.domain.access import AccessLevel
-from gltui.domain.display import printable
+from gltui.domain.display import printable, printable_lines, printable_said
 from gltui.domain.errors import DomainError, ValidationError
 from gltui.domain.templates import CreateRequest, Template, personal_token_form_url
 from gltui.domain.tokens import Resource, TokenKind
@@ -121,7 +122,8 @@ class CreateScreen(ModalScreen[Created | None]):
                     with Horizontal(classes="create-row"):
                         yield Label("Template", classes="create-label")
                         yield Select(
-                            [(printable(t.title), t.id) for t in self.templates.values()],
+                            # Text, not str: Select parses a str prompt as markup
+                            [(Text(printable(t.title)), t.id) for t in self.templates.values()],
                             value=self.template.id,
                             allow_blank=False,
                             id="template",
@@ -130,7 +132,7 @@ class CreateScreen(ModalScreen[Created | None]):
                     with Horizontal(classes="create-row"):
                         yield Label("Instance", classes="create-label")
                         yield Select(
-                            [(printable(name), name) for name in self.places],
+                            [(Text(printable(name)), name) for name in self.places],
                             value=self.place,
                             allow_blank=False,
                             id="instance",
@@ -253,7 +255,7 @@ class CreateScreen(ModalScreen[Created | None]):
         except ValidationError as problem:
             self.request = None
             shown.update("")
-            error.update(f"{problem.field}: {problem.message}")
+            error.update(printable_said(f"{problem.field}: {problem.message}"))
             button.disabled = True
             return
         error.update("")
@@ -268,16 +270,16 @@ class CreateScreen(ModalScreen[Created | None]):
                     place.url, self.request.name, self.request.scopes, legacy=legacy
                 )
                 shown.update(
-                    f"{reason}:\n{self.form_url}\n(prefilled with this name and these scopes; "
-                    "choose the expiry there)"
+                    f"{printable_said(str(reason))}:\n{self.form_url}\n(prefilled with this "
+                    "name and these scopes; choose the expiry there)"
                 )
                 button.label = "Open GitLab's form"
                 return
-            shown.update(str(reason))
+            shown.update(printable_said(str(reason)))
             button.disabled = True
             return
         button.label = "Create"
-        shown.update(preview(self.request, path))
+        shown.update(printable_lines(preview(self.request, path)))
 
     # --- events -----------------------------------------------------------------
     @on(Select.Changed, "#template")
@@ -347,14 +349,15 @@ class CreateScreen(ModalScreen[Created | None]):
         targets.clear_options()
         for index, resource in enumerate(found):
             label = f"{resource.type.value:<8} {printable(resource.path or str(resource.id))}"
-            targets.add_option(Option(label, id=f"resource-{index}"))
+            # GitLab's paths as Text: a str prompt would be parsed as markup
+            targets.add_option(Option(Text(label), id=f"resource-{index}"))
         if found:
             targets.highlighted = 0  # enter picks the first match at once
         else:
             targets.add_option(Option("nothing here where you have the role", disabled=True))
 
     def _resources_failed(self, message: str) -> None:
-        self.query_one("#target-chosen", Static).update(message)
+        self.query_one("#target-chosen", Static).update(printable_said(message))
 
     @on(OptionList.OptionSelected, "#targets")
     def target_chosen(self, event: OptionList.OptionSelected) -> None:
@@ -441,9 +444,12 @@ class CreateScreen(ModalScreen[Created | None]):
         except (OSError, ValueError, DomainError) as error:
             self.app.call_from_thread(
                 self.query_one("#create-error", Static).update,
-                f"could not save the template: {error}",
+                f"could not save the template: {printable_said(str(error))}",
             )
             return
         self.app.call_from_thread(
-            self.notify, f"Saved template {template_id!r} in the config file.", timeout=4
+            self.notify,
+            f"Saved template {printable(template_id)!r} in the config file.",
+            timeout=4,
+            markup=False,
         )

@@ -32,9 +32,11 @@ from gltui.domain.timeline import weekly_counts
 from gltui.domain.tokens import Token, TokenKind
 from gltui.inventory.engine import InventoryEngine
 from gltui.inventory.model import InstanceInventory, Inventory, Progress
+from gltui.local_files import describe_os_error
 from gltui.perf import collector_paused
 from gltui.tui.messages import (
     InstanceRefreshed,
+    LocalTrouble,
     RefreshFinished,
     RefreshProgressed,
     SnapshotsLoaded,
@@ -107,6 +109,7 @@ ACTIONS: tuple[DashboardAction, ...] = (
         "C", "create_like", "Create like", "Create a token like the selected one", name="like"
     ),
     DashboardAction("e", "instances", "Instances", "Add, edit, test or remove instances"),
+    DashboardAction("at", "request_log", "Log", "The API log: every request gltui made"),
     DashboardAction("question_mark", "help", "Help", "Every key, with what it does", True),
 )
 """The one table that the bindings, the footer, the help screen and the palette all use."""
@@ -142,7 +145,9 @@ class DashboardScreen(TokenActionsScreen):
         self.rules = rules
         self.readonly = readonly
         self._status_parts: list[str] = []
-        self.pending_store = PendingStore(engine.history.directory) if engine.history else None
+        self.pending_store = (
+            PendingStore(engine.history.directory, engine.notices) if engine.history else None
+        )
         self.view = View()
         self.names = [spec.name for spec in engine.specs]
         self.urls = {spec.name: spec.url for spec in engine.specs}
@@ -174,6 +179,7 @@ class DashboardScreen(TokenActionsScreen):
         self.query_one("#filter", Input).display = False
         self.query_one(TokenTable).focus()
         self._render_all()
+        self.engine.notices.listen(self._heard)  # the ones from before the mount come now
         if self._preloaded:
             self.action_refresh()
             if self._partial:  # the head painted this frame; the rest comes next
@@ -239,6 +245,14 @@ class DashboardScreen(TokenActionsScreen):
             self.action_refresh()  # no cache to show: go straight to the network
 
     # --- messages ------------------------------------------------------------
+    def _heard(self, notice: str) -> None:
+        """A notice from the engine's files, from whichever thread hit the trouble."""
+        self.post_message(LocalTrouble(notice))  # thread-safe
+
+    def on_local_trouble(self, message: LocalTrouble) -> None:
+        # a warning, not an error: the tokens shown are fine, a file for later is not
+        self.notify(message.text, title="Local files", severity="warning", markup=False, timeout=10)
+
     def on_snapshots_loaded(self, message: SnapshotsLoaded) -> None:
         for instance in message.inventory.instances:
             if instance.name not in self.instances or self.instances[instance.name].from_cache:
@@ -447,7 +461,7 @@ class DashboardScreen(TokenActionsScreen):
                 tokens, review.now, review.window, review.counts(), keep_instances=kept
             )
         except OSError as error:
-            message = f"The review could not be recorded: {error.strerror or error}"
+            message = f"The review could not be recorded: {describe_os_error(error)}"
             self.app.call_from_thread(self.notify, message, severity="error", markup=False)
             return
         message = f"Review signed off at {review.now:%H:%M} UTC; the next one starts here."
@@ -489,9 +503,8 @@ class DashboardScreen(TokenActionsScreen):
         try:
             engine = rebuild()
         except Exception as error:  # a broken file must not take the dashboard down
-            self.notify(
-                f"The configuration could not be reloaded: {error}", severity="error", markup=False
-            )
+            message = f"The configuration could not be reloaded: {printable(str(error))}"
+            self.notify(message, severity="error", markup=False)
             return
         self.replace_engine(engine)
 
@@ -501,7 +514,10 @@ class DashboardScreen(TokenActionsScreen):
         self.names = [spec.name for spec in engine.specs]
         self.urls = {spec.name: spec.url for spec in engine.specs}
         self._token_actions.clear()
-        self.pending_store = PendingStore(engine.history.directory) if engine.history else None
+        engine.notices.listen(self._heard)
+        self.pending_store = (
+            PendingStore(engine.history.directory, engine.notices) if engine.history else None
+        )
         for table in (self.instances, self._rows, self.progress):
             for name in [name for name in table if name not in self.names]:
                 del table[name]
@@ -511,6 +527,11 @@ class DashboardScreen(TokenActionsScreen):
             self._refresh_again = True
         else:
             self.action_refresh()
+
+    def action_request_log(self) -> None:
+        from gltui.tui.screens.request_log import open_request_log
+
+        open_request_log(self.app)
 
     def action_help(self) -> None:
         groups = [

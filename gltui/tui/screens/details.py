@@ -53,7 +53,7 @@ def risk_flags(token: Token, now: datetime, rules: AuditRules = DEFAULT_RULES) -
     if risk is ScopeRisk.ADMIN:
         flags.append("administrator scope (sudo/admin_mode): acts as any user")
     elif risk is ScopeRisk.WRITE:
-        writes = [s for s in token.scopes if scope_risk(s) >= ScopeRisk.WRITE]
+        writes = [printable(s) for s in token.scopes if scope_risk(s) >= ScopeRisk.WRITE]
         flags.append(f"write scope: {', '.join(writes)}")
     flags += [_FLAG_TEXT[flag] for flag in rules.flags(token, now) if flag is not Flag.BROAD_SCOPE]
     return flags
@@ -95,11 +95,11 @@ def detail_lines(
             printable(token.owner.username or str(token.owner.user_id)) if token.owner else "-",
         ),
         ("Role", level or "-"),
-        ("Scopes", ", ".join(token.scopes) or "-"),
+        ("Scopes", printable(", ".join(token.scopes)) or "-"),
         ("Expires", expiry),
         ("Created", _when(token.created_at, now)),
         ("Last used", _when(token.last_used_at, now)),
-        ("Last used from", ", ".join(token.last_used_ips) or "-"),
+        ("Last used from", printable(", ".join(token.last_used_ips)) or "-"),
         ("Risk", "; ".join(risk_flags(token, now, rules)) or "none noted"),
         ("Same name and owner", "; ".join(chain) or "none (no earlier rotation seen)"),
         ("Token id", str(token.id)),

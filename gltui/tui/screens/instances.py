@@ -9,6 +9,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any, ClassVar
 
+from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
@@ -21,7 +22,7 @@ from gltui.config.load import parse_instance
 from gltui.config.model import ConfigError, InstanceConfig
 from gltui.config.save import instance_tables, remove_instance
 from gltui.config.secrets import instance_spec
-from gltui.domain.display import printable
+from gltui.domain.display import printable, printable_said
 from gltui.domain.states import DEFAULT_EXPIRING_WINDOW_DAYS
 from gltui.inventory.probe import Probe, probe_instance
 from gltui.tui.screens.add_instance import AddInstanceScreen
@@ -64,14 +65,15 @@ class InstancesScreen(ModalScreen[bool]):
         try:
             self.tables = instance_tables(self.config_path)
         except ConfigError as error:
-            self._say(str(error))
+            self._say(printable_said(str(error)))
             self.tables = []
         options = self.query_one(OptionList)
         options.clear_options()
         options.add_options(
             [
-                Option(
-                    f"{printable(str(t.get('name')))}  {printable(str(t.get('url')))}", id=str(i)
+                Option(  # Text, not str: an OptionList parses a str prompt as markup
+                    Text(f"{printable(str(t.get('name')))}  {printable(str(t.get('url')))}"),
+                    id=str(i),
                 )
                 for i, t in enumerate(self.tables)
             ]
@@ -90,7 +92,7 @@ class InstancesScreen(ModalScreen[bool]):
     def _after_form(self, instance: InstanceConfig | None) -> None:
         if instance is not None:
             self.changed = True
-            self._say(f"Saved {instance.name}.")
+            self._say(f"Saved {printable(instance.name)}.")
             self.reload()
 
     def action_add(self) -> None:
@@ -114,16 +116,18 @@ class InstancesScreen(ModalScreen[bool]):
         name = str(table.get("name"))
         if self._armed != name:
             self._armed = name
-            self._say(f"Remove {name!r} from the configuration? Press d again to confirm.")
+            self._say(
+                f"Remove {printable(name)!r} from the configuration? Press d again to confirm."
+            )
             return
         self._armed = None
         try:
             remove_instance(self.config_path, name)
         except (ConfigError, OSError) as error:
-            self._say(f"Could not remove it: {error}")
+            self._say(f"Could not remove it: {printable_said(str(error))}")
             return
         self.changed = True
-        self._say(f"Removed {name}.")
+        self._say(f"Removed {printable(name)}.")
         self.reload()
 
     def action_test(self) -> None:
@@ -133,9 +137,9 @@ class InstancesScreen(ModalScreen[bool]):
         try:
             instance = parse_instance(self.config_path, table)
         except ConfigError as error:
-            self._say(str(error))
+            self._say(printable_said(str(error)))
             return
-        self._say(f"Signing in to {instance.name}…")
+        self._say(f"Signing in to {printable(instance.name)}…")
         self.run_probe(instance)
 
     @work(thread=True, exclusive=True, group="probe", exit_on_error=False)
@@ -146,13 +150,16 @@ class InstancesScreen(ModalScreen[bool]):
 
     def _show(self, probe: Probe) -> None:
         name = printable(probe.spec.name)
+        secrets = (probe.spec.token.reveal(),)
         if probe.failure is not None:
-            self._say(f"✗ {name}: {printable(probe.failure.message)} — {probe.failure.advice}")
+            failure = probe.failure
+            self._say(f"✗ {name}: {printable_said(failure.message, secrets)} — {failure.advice}")
         elif probe.identity is not None:
-            who = probe.identity
-            notes = "; ".join((*probe.problems, *probe.warnings))
+            who = probe.identity  # the username, version and notes are the server's words
+            notes = printable_said("; ".join((*probe.problems, *probe.warnings)), secrets)
             self._say(
-                f"✓ {name}: {printable(who.username)}, GitLab {who.version}"
+                f"✓ {name}: {printable_said(who.username, secrets)}, "
+                f"GitLab {printable_said(who.version or '?', secrets)}"
                 + (f" — {notes}" if notes else "")
             )
 

@@ -20,7 +20,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Static
 
 from gltui.actions.service import Outcome
-from gltui.domain.display import describe, printable
+from gltui.domain.display import describe, printable, printable_said
 from gltui.domain.tokens import Token
 
 CONFIRM_WORD = "revoke"
@@ -139,7 +139,7 @@ class RevokeScreen(ModalScreen[list[Outcome]]):
         self.outcomes.append(outcome)
         mark = "✓" if outcome.ok else "✗"
         self.query_one(f"#target-{index}", Static).update(
-            f"{mark} {describe(outcome.token)}: {outcome.message}"
+            f"{mark} {describe(outcome.token)}: {printable_said(outcome.message)}"
         )
 
     def _finished(self) -> None:

@@ -63,7 +63,8 @@ class SecretScreen(ModalScreen[None]):
         with Vertical(id="secret"):
             yield Static(
                 f'New {token.kind.value} token "{printable(token.name)}" on '
-                f"{printable(token.instance)} ({expiry}, scopes {', '.join(token.scopes)})",
+                f"{printable(token.instance)} ({expiry}, "
+                f"scopes {printable(', '.join(token.scopes))})",
                 id="secret-title",
                 markup=False,
             )
@@ -86,7 +87,7 @@ class SecretScreen(ModalScreen[None]):
     def _shown(self) -> str:
         if self._secret is None:
             return ""
-        value = self._secret.reveal()
+        value = printable(self._secret.reveal())  # the server's value: shown, never obeyed
         return value if self.revealed else f"{mask(value)}   (v reveals)"
 
     @on(Button.Pressed, "#secret-reveal")

@@ -19,7 +19,7 @@ from textual.screen import Screen
 from gltui.actions.pending import PendingReplacement, PendingStore
 from gltui.domain.audit import AuditRules
 from gltui.domain.changes import seen_key
-from gltui.domain.display import describe, printable
+from gltui.domain.display import describe, printable, printable_said
 from gltui.domain.summary import ExpirySummary
 from gltui.domain.templates import BUILTIN_TEMPLATES, CreateRequest, Template
 from gltui.domain.tokens import Resource, Token, TokenKind
@@ -152,9 +152,11 @@ class TokenActionsScreen(Screen[None]):
         for token in targets:
             reason = self.why_not_writable(token.instance)
             if reason is not None:
-                self.notify(f"Skipping {describe(token)}: {reason}", severity="warning")
-            elif token.revoked:
-                self.notify(f"Already revoked: {describe(token)}", timeout=3)
+                self.notify(
+                    f"Skipping {describe(token)}: {reason}", severity="warning", markup=False
+                )
+            elif token.revoked:  # names are never markup (Textual's notify parses it by default)
+                self.notify(f"Already revoked: {describe(token)}", timeout=3, markup=False)
             else:
                 allowed.append(token)
         if not allowed:
@@ -202,15 +204,16 @@ class TokenActionsScreen(Screen[None]):
         try:
             call = rotate_call(token, version)
         except NotPossible as reason:
-            self.notify(f"Cannot rotate {describe(token)}: {reason}.", severity="warning")
+            message = f"Cannot rotate {describe(token)}: {printable_said(str(reason))}."
+            self.notify(message, severity="warning", markup=False)
             return
         if token.revoked:
             self.notify("GitLab cannot rotate a revoked token; use c to create a new one.")
             return
         known = parse_version(version)
         note = (
-            f"This GitLab ({version}) ignores a chosen expiry: the new token expires a week "
-            "from today."
+            f"This GitLab ({printable_said(version or '?')}) ignores a chosen expiry: the new "
+            "token expires a week from today."
             if not call.accepts_expiry
             else "Empty: GitLab's default (a week from today where expiry is required)."
         )
@@ -238,7 +241,7 @@ class TokenActionsScreen(Screen[None]):
         token = targets[0]
         reason = self.why_not_writable(token.instance)
         if reason is not None:
-            self.notify(f"Cannot {verb}: {reason}.", severity="warning")
+            self.notify(f"Cannot {verb}: {reason}.", severity="warning", markup=False)
             return None
         return token
 
@@ -354,7 +357,7 @@ class TokenActionsScreen(Screen[None]):
         body = (
             f"gltui creates a new token with the same settings:\n"
             f'  {request.kind.value} "{printable(request.name)}", scopes '
-            f"{', '.join(request.scopes)}, expires {request.expires_at}\n"
+            f"{printable(', '.join(request.scopes))}, expires {request.expires_at}\n"
             "and shows its value once. The old token keeps working until you say the new "
             "one is deployed (p again on the old token); gltui remembers this across restarts."
         )

@@ -7,7 +7,7 @@ from datetime import datetime
 from rich.text import Text
 from textual.widgets import Static
 
-from gltui.domain.display import printable
+from gltui.domain.display import printable, printable_said
 from gltui.inventory.model import InstanceInventory, Progress
 
 PALETTE = ("#5fafff", "#d787ff", "#5fd7af", "#ffaf5f", "#ff87af", "#afd75f")
@@ -27,7 +27,8 @@ def progress_bar(progress: Progress, width: int = 12) -> str:
     """``▰▰▰▱▱▱ 120/480``."""
     total = max(progress.total, 1)
     filled = min(width, round(progress.done / total * width))
-    return f"{'▰' * filled}{'▱' * (width - filled)} {progress.done}/{progress.total}"
+    bar = f"{'▰' * filled}{'▱' * (width - filled)} {progress.done}/{progress.total}"
+    return f"{bar} {progress.note}" if progress.note else bar
 
 
 def instance_line(
@@ -44,7 +45,9 @@ def instance_line(
     line.append(printable(name), style=f"bold {colour}")
     if known is not None and known.identity is not None:
         who = known.identity
-        line.append(f"  GitLab {who.version or '?'} · {printable(who.username)}")
+        # the version and the username are the server's words: escaped, never obeyed
+        version = printable_said(who.version) if who.version else "?"
+        line.append(f"  GitLab {version} · {printable_said(who.username)}")
         if who.is_admin:
             line.append(" (admin)")
     if loading:
@@ -58,7 +61,7 @@ def instance_line(
         return line
     if known.failure is not None:
         line.append("  failed: ", style="bold red")
-        line.append(printable(known.failure.message))
+        line.append(printable_said(known.failure.message))
         line.append(f" — {known.failure.advice}", style="dim")
         if known.from_cache:
             line.append(f"  (cache from {age(known.fetched_at, now)} ago)", style="dim")
