@@ -107,9 +107,9 @@ def test_path_precedence(tmp_path: Path) -> None:
         ),
         (
             "[settings]\nexpiring_window_days = 0\n",
-            "settings.expiring_window_days: must be greater than 0",
+            "settings.expiring_window_days: must be a whole number from 1 to 3650 (days)",
         ),
-        ("[settings]\nexpiring_window_days = 'x'\n", "must be a positive number"),
+        ("[settings]\nexpiring_window_days = 'x'\n", "must be a whole number from 1"),
         ("instances = 3\n", "instances: must be an array of tables"),
         (
             "[[instances]]\nurl = 'https://g.example'\ntoken_env = 'T'\n",
@@ -145,7 +145,7 @@ def test_path_precedence(tmp_path: Path) -> None:
         ),
         (
             W + "token_env = 'T'\nconcurrency = 0\n",
-            "concurrency: must be greater than 0",
+            "concurrency: must be a whole number from 1 to 64",
         ),
         (
             "[[instances]]\nname = 'w'\nurl = 'https://a.example'\ntoken_env = 'T'\n"

@@ -40,6 +40,7 @@ from gltui.tui.screens.details import DetailsScreen, detail_lines
 from gltui.tui.table_model import build_rows
 from gltui.tui.widgets.token_table import TokenTable
 from tests.conftest import NOW, fixed_clock
+from tests.test_report_escaping import expected_csv, label
 from tests.test_tui import settle
 
 HOSTILE_NAMES = [
@@ -147,10 +148,10 @@ def test_every_output_survives_hostile_names(names: list[str]) -> None:
     document = json.loads(render_json(inventory, NOW))
     assert [t["name"] for t in document["instances"][0]["tokens"]] == names
     rows = list(csv.reader(io.StringIO(render_csv(inventory, NOW), newline="")))
-    assert [row[3] for row in rows[1:]] == names
+    assert [row[3] for row in rows[1:]] == [expected_csv(name) for name in names]
     families = list(text_string_to_metric_families(render_openmetrics(inventory, NOW)))
     days = next(f for f in families if f.name == "gltui_token_days_left")
-    assert sorted(s.labels["name"] for s in days.samples) == sorted(names)
+    assert sorted(s.labels["name"] for s in days.samples) == sorted(map(label, names))
     for row in build_rows(tokens, NOW):
         assert all(cell.isprintable() for cell in row.cells)
     for token in tokens:

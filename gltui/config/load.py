@@ -2,6 +2,10 @@
 
 An absent file is an empty configuration; ``GITLAB_URL``/``GITLAB_TOKEN`` add an
 instance on top of whatever the file says (glab's and python-gitlab's convention).
+The file is read with a bound (:mod:`gltui.config.files`), and every number is
+checked against its range in :data:`NUMERIC_BOUNDS`, so a typo such as
+``expiring_window_days = 99999999999`` is one line naming the key, not a traceback
+from deep inside a date computation.
 """
 
 from __future__ import annotations
@@ -11,21 +15,67 @@ import os
 import stat
 import tomllib
 from collections.abc import Mapping
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 from urllib.parse import urlsplit
 
 import platformdirs
 
-from gltui.config.model import Config, ConfigError, InstanceConfig, Settings, TokenSource
+from gltui.config.files import read_config_bytes
+from gltui.config.model import (
+    DEFAULT_STALE_AFTER_DAYS,
+    Config,
+    ConfigError,
+    InstanceConfig,
+    Settings,
+    TokenSource,
+)
 from gltui.domain.errors import ValidationError
 from gltui.domain.secret import Secret
-from gltui.domain.templates import template_from_config
+from gltui.domain.states import DEFAULT_EXPIRING_WINDOW_DAYS
+from gltui.domain.templates import DEFAULT_MAX_LIFETIME_DAYS, template_from_config
 from gltui.domain.tokens import TokenKind
 from gltui.inventory.spec import DEFAULT_CONCURRENCY, DEFAULT_KINDS, DEFAULT_TIMEOUT_SECONDS
 from gltui.paths import APP_NAME
 
-MAX_CONFIG_BYTES = 1 << 20
+
+@dataclass(frozen=True)
+class Bound:
+    """The allowed range of a numeric key, both ends included."""
+
+    low: float
+    high: float
+    unit: str
+    whole: bool = True
+    """Only integers (days, counts); otherwise any finite number (seconds)."""
+
+    def describe(self) -> str:
+        """``a whole number from 1 to 3650 (days)``, for the error message."""
+        what = "a whole number" if self.whole else "a number"
+        return f"{what} from {_number(self.low)} to {_number(self.high)} ({self.unit})"
+
+
+def _number(value: float) -> str:
+    return str(int(value)) if value == int(value) else str(value)
+
+
+NUMERIC_BOUNDS: dict[str, Bound] = {
+    "settings.expiring_window_days": Bound(1, 3650, "days"),
+    "settings.stale_after_days": Bound(1, 36500, "days"),
+    "instances.timeout": Bound(0.1, 600, "seconds", whole=False),
+    "instances.concurrency": Bound(1, 64, "requests in flight"),
+    "templates.lifetime_days": Bound(1, 3650, "days"),
+}
+"""Every numeric key, as ``<table>.<key>``, and its range: one line per key. The ends
+are generous for what each key means (ten years of expiring window, a hundred years
+before "stale", ten minutes per request, 64 requests in flight per instance), and far
+inside what the code downstream can compute with (``timedelta`` overflows near
+a billion days, every thread costs memory), so any value the file can hold either
+works or is refused here, by name."""
+
+Number = TypeVar("Number", int, float)
+
 _TOP_KEYS = ("settings", "instances", "templates")
 _SETTINGS_KEYS = ("expiring_window_days", "stale_after_days", "theme", "keys")
 _INSTANCE_KEYS = (
@@ -56,12 +106,14 @@ def config_path(override: str | None, environ: Mapping[str, str]) -> Path:
 
 
 class _Table:
-    """One TOML table being validated; errors name ``where`` and the key."""
+    """One TOML table being validated; errors name ``where`` and the key. ``kind`` is
+    the table's name in :data:`NUMERIC_BOUNDS` (``instances`` for every instance)."""
 
-    def __init__(self, path: Path, where: str, data: object) -> None:
+    def __init__(self, path: Path, where: str, data: object, kind: str = "") -> None:
         if not isinstance(data, dict):
             raise ConfigError(path, where, "must be a table")
         self.path, self.where, self.data = path, where, data
+        self.kind = kind or where
 
     def _field(self, key: str) -> str:
         return f"{self.where}.{key}" if self.where else key
@@ -102,11 +154,19 @@ class _Table:
             raise self.error(key, "must be a list of non-empty strings")
         return tuple(value)
 
-    def positive(self, key: str, kind: type, default: Any) -> Any:
-        value = self.get(key, (int, float) if kind is float else int, "a positive number", default)
-        if value <= 0:
-            raise self.error(key, "must be greater than 0")
-        return kind(value)
+    def number(self, key: str, default: Number) -> Number:
+        """A numeric key within its :data:`NUMERIC_BOUNDS` range (NaN and infinities
+        fail the comparison, so they are refused too), as the default's type."""
+        bound = NUMERIC_BOUNDS[f"{self.kind}.{key}"]
+        if key not in self.data:
+            return default
+        value = self.data[key]
+        kinds = (int,) if bound.whole else (int, float)
+        if isinstance(value, bool) or not isinstance(value, kinds):
+            raise self.error(key, f"must be {bound.describe()}")
+        if not bound.low <= value <= bound.high:
+            raise self.error(key, f"must be {bound.describe()}")
+        return type(default)(value)
 
 
 def _url(table: _Table) -> str:
@@ -162,7 +222,7 @@ def _kinds(table: _Table) -> frozenset[TokenKind]:
 
 
 def _instance(path: Path, index: int, data: object) -> InstanceConfig:
-    table = _Table(path, f"instances[{index}]", data)
+    table = _Table(path, f"instances[{index}]", data, kind="instances")
     table.only(_INSTANCE_KEYS)
     name = table.required_string("name")
     table.where = f"instances[{index}] ({name})"
@@ -176,8 +236,8 @@ def _instance(path: Path, index: int, data: object) -> InstanceConfig:
         ssl_verify=str(Path(ssl_verify).expanduser())
         if isinstance(ssl_verify, str)
         else ssl_verify,
-        timeout=table.positive("timeout", float, DEFAULT_TIMEOUT_SECONDS),
-        concurrency=table.positive("concurrency", int, DEFAULT_CONCURRENCY),
+        timeout=table.number("timeout", DEFAULT_TIMEOUT_SECONDS),
+        concurrency=table.number("concurrency", DEFAULT_CONCURRENCY),
         readonly=table.get("readonly", bool, "true or false", False),
         colour=table.get("colour", str, "a colour such as '#5fafff'"),
         kinds=_kinds(table),
@@ -199,8 +259,8 @@ def _settings(path: Path, data: object) -> Settings:
         if not isinstance(value, str) or not value:
             raise keys.error(action, "must be a key such as 'f5' or 'ctrl+r'")
     return Settings(
-        expiring_window_days=table.positive("expiring_window_days", int, 14),
-        stale_after_days=table.positive("stale_after_days", int, 90),
+        expiring_window_days=table.number("expiring_window_days", DEFAULT_EXPIRING_WINDOW_DAYS),
+        stale_after_days=table.number("stale_after_days", DEFAULT_STALE_AFTER_DAYS),
         theme=table.get("theme", str, "a theme name"),
         keys=tuple(sorted(keys.data.items())),
     )
@@ -234,13 +294,8 @@ def _readable_by_others(path: Path) -> bool:
 def load_config(path: Path, environ: Mapping[str, str] = os.environ) -> Config:
     """Read, validate and return the configuration; raises :class:`ConfigError`."""
     data: dict[str, Any] = {}
-    if path.exists():
-        try:
-            raw = path.read_bytes()
-        except OSError as error:
-            raise ConfigError(path, "", f"cannot read it: {error.strerror}") from None
-        if len(raw) > MAX_CONFIG_BYTES:
-            raise ConfigError(path, "", "is larger than 1 MiB; is it really gltui's config?")
+    raw = read_config_bytes(path)
+    if raw is not None:
         try:
             data = tomllib.loads(raw.decode("utf-8"))
         except UnicodeDecodeError as error:
@@ -264,12 +319,10 @@ def load_config(path: Path, environ: Mapping[str, str] = os.environ) -> Config:
     templates_table = _Table(path, "templates", data.get("templates", {}))
     templates = []
     for template_id, body in templates_table.data.items():
+        template = _Table(path, f"templates.{template_id}", body, kind="templates")
+        template.number("lifetime_days", DEFAULT_MAX_LIFETIME_DAYS)
         try:
-            templates.append(
-                template_from_config(
-                    template_id, _Table(path, f"templates.{template_id}", body).data
-                )
-            )
+            templates.append(template_from_config(template_id, template.data))
         except ValidationError as error:
             raise ConfigError(path, error.field, error.message) from None
     warnings = []

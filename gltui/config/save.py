@@ -5,6 +5,12 @@ gltui processes cannot lose each other's change: every table and key the user
 wrote survives, but TOML comments do not (tomli-w cannot keep them), so gltui only
 writes when asked to (``gltui config import``, the instances screen, "save as
 template").
+
+A ``config.toml`` that is a symbolic link (to a dotfiles repository, say) is written
+through the link: the file it points to is replaced, atomically, in its own
+directory, and the link stays a link (:func:`~gltui.config.files.write_target`).
+The lock stays beside the path gltui was given, which is what every gltui process
+using that configuration agrees on.
 """
 
 from __future__ import annotations
@@ -15,19 +21,27 @@ from typing import Any
 
 import tomli_w
 
+from gltui.config.files import read_config_bytes, write_target
 from gltui.config.model import ConfigError
 from gltui.storage import locked, write_private
 
 
 def _read(path: Path) -> dict[str, Any]:
-    if not path.exists():
+    """The file as data (bounded and type-checked like :func:`load_config`'s read)."""
+    raw = read_config_bytes(path)
+    if raw is None:
         return {}
     try:
-        return tomllib.loads(path.read_text(encoding="utf-8"))
+        return tomllib.loads(raw.decode("utf-8"))
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as error:
         raise ConfigError(
             path, "", f"not valid TOML, so gltui will not rewrite it: {error}"
         ) from None
+
+
+def _write(path: Path, data: dict[str, Any]) -> None:
+    """Replace the file (or the file its symbolic link points to) with ``data``."""
+    write_private(write_target(path), tomli_w.dumps(data).encode())
 
 
 def add_instances(path: Path, tables: list[dict[str, Any]]) -> list[str]:
@@ -58,7 +72,7 @@ def _add_instances(path: Path, tables: list[dict[str, Any]]) -> list[str]:
         urls.add(str(table["url"]).rstrip("/"))
         added.append(name)
     if added:
-        write_private(path, tomli_w.dumps(data).encode())
+        _write(path, data)
     return added
 
 
@@ -82,7 +96,7 @@ def _rewrite_unlocked(path: Path, change: Any) -> None:
     if not isinstance(instances, list):
         raise ConfigError(path, "instances", "must be an array of tables: [[instances]]")
     data["instances"] = change(instances)
-    write_private(path, tomli_w.dumps(data).encode())
+    _write(path, data)
 
 
 def replace_instance(path: Path, name: str, table: dict[str, Any]) -> None:
@@ -114,7 +128,7 @@ def _save_template(path: Path, template_id: str, table: dict[str, Any]) -> None:
     if not isinstance(templates, dict):
         raise ConfigError(path, "templates", "must be a table: [templates.<id>]")
     templates[template_id] = table
-    write_private(path, tomli_w.dumps(data).encode())
+    _write(path, data)
 
 
 def remove_instance(path: Path, name: str) -> None:

@@ -1,12 +1,16 @@
-"""Render an inventory for a terminal (table) or a program (JSON, schema 1).
+"""Render an inventory for a terminal (table) or a program (JSON, schema 1), a
+spreadsheet (CSV), Prometheus (OpenMetrics) or an issue (Markdown).
 
-Plain text only: token names and GitLab's messages are printed as they are,
-with control characters made visible so a hostile name cannot drive the terminal.
+Token names, paths and GitLab's messages are chosen by other people, so each
+format passes them through its own escaping (:mod:`gltui.report.escape`): the
+table through :func:`printable` (control characters visible, so a hostile name
+cannot drive the terminal), CSV against formula injection, OpenMetrics label
+values per the spec, JSON with every control character as ``\\uXXXX``, and
+Markdown so that links, images, HTML and mentions stay literal text.
 """
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterable, Mapping
 from datetime import date, datetime
 from typing import Any
@@ -24,6 +28,7 @@ from gltui.domain.states import (
 from gltui.domain.tokens import Token
 from gltui.inventory.model import InstanceInventory, Inventory
 from gltui.inventory.serialize import failure_to_dict, token_to_dict
+from gltui.report.escape import csv_cell, json_text, label_value, markdown_text
 
 REPORT_SCHEMA = 1
 
@@ -88,7 +93,7 @@ def render_json(
         ],
     }
     document.update(extra or {})
-    return json.dumps(document, ensure_ascii=False, indent=2)
+    return json_text(document)
 
 
 def soonest_first(tokens: Iterable[Token], today: date) -> list[Token]:
@@ -184,7 +189,9 @@ def render_csv(
     *,
     rules: AuditRules = DEFAULT_RULES,
 ) -> str:
-    """One row per token, with a header; scopes space-separated."""
+    """One row per token, with a header; scopes space-separated. Free text (instance,
+    name, scopes, owner) goes through :func:`csv_cell`; numbers, dates and gltui's own
+    words do not, so ``days_left`` stays ``-3``."""
     import csv
     import io
 
@@ -195,27 +202,22 @@ def render_csv(
         left = days_until_expiry(token, now.date())
         writer.writerow(
             [
-                token.instance,
+                csv_cell(token.instance),
                 token.kind.value,
                 token.id,
-                token.name,
+                csv_cell(token.name),
                 classify(token, now, window).value,
                 "" if token.expires_at is None else token.expires_at.isoformat(),
                 "" if left is None else left,
-                " ".join(token.scopes),
+                csv_cell(" ".join(token.scopes)),
                 highest_risk(token.scopes).label,
-                owner_label(token),
+                csv_cell(owner_label(token)),
                 "" if token.last_used_at is None else token.last_used_at.isoformat(),
                 "" if token.created_at is None else token.created_at.isoformat(),
                 " ".join(rules.flags(token, now)),
             ]
         )
     return buffer.getvalue()
-
-
-def _md(text: str) -> str:
-    """A Markdown table cell: pipes escaped, control characters visible, no line breaks."""
-    return printable(text).replace("\\", "\\\\").replace("|", "\\|")
 
 
 def render_markdown(
@@ -237,21 +239,18 @@ def render_markdown(
         expires = "never" if token.expires_at is None else str(token.expires_at)[:10]
         if left is not None:
             expires += f" ({left} d)"
+        where, name = markdown_text(token.instance), markdown_text(token.name)
+        owner, scopes = markdown_text(owner_label(token)), markdown_text(", ".join(token.scopes))
         lines.append(
-            f"| {_md(token.instance)} | {token.kind.value} | {_md(token.name)} | "
-            f"{classify(token, now, window).value} | {expires} | {_md(owner_label(token))} | "
-            f"{_md(', '.join(token.scopes))} |"
+            f"| {where} | {token.kind.value} | {name} | "
+            f"{classify(token, now, window).value} | {expires} | {owner} | {scopes} |"
         )
     for instance in inventory.instances:
         if instance.failure is not None:
             lines.append("")
-            lines.append(f"> **{_md(instance.name)} failed:** {_md(instance.failure.message)}")
+            failed, message = markdown_text(instance.name), markdown_text(instance.failure.message)
+            lines.append(f"> **{failed} failed:** {message}")
     return "\n".join(lines) + "\n"
-
-
-def _label(value: str) -> str:
-    """An OpenMetrics label value: backslash, quote and newline escaped."""
-    return value.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n")
 
 
 def render_openmetrics(
@@ -278,8 +277,9 @@ def render_openmetrics(
         if instant is None or not state.is_active:
             continue
         labels = (
-            f'instance="{_label(token.instance)}",kind="{token.kind.value}",'
-            f'id="{token.id}",name="{_label(token.name)}",owner="{_label(owner_label(token))}"'
+            f'instance="{label_value(token.instance)}",kind="{token.kind.value}",'
+            f'id="{token.id}",name="{label_value(token.name)}",'
+            f'owner="{label_value(owner_label(token))}"'
         )
         expiry.append(
             f"gltui_token_expiry_timestamp_seconds{{{labels}}} {int(instant.timestamp())}"
@@ -293,7 +293,6 @@ def render_openmetrics(
             ("revoked", cards.revoked),
             ("expired", cards.expired),
         ):
-            counts.append(
-                f'gltui_tokens{{instance="{_label(instance.name)}",state="{state_name}"}} {value}'
-            )
+            where = label_value(instance.name)
+            counts.append(f'gltui_tokens{{instance="{where}",state="{state_name}"}} {value}')
     return "\n".join([*expiry, *days, *counts, "# EOF"]) + "\n"

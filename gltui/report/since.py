@@ -15,6 +15,7 @@ from typing import Any
 from gltui.domain.changes import Baseline, Change, TokenChange, changes_since
 from gltui.domain.display import printable
 from gltui.inventory.model import Inventory
+from gltui.report.escape import markdown_text
 
 
 def changed_only(
@@ -63,8 +64,11 @@ def changes_json(baseline: Baseline | None, changes: Sequence[TokenChange]) -> d
 def changes_text(
     baseline: Baseline | None, changes: Sequence[TokenChange], *, markdown: bool
 ) -> str:
-    """Lines for the table and Markdown reports: what was compared and what vanished."""
+    """Lines for the table and Markdown reports: what was compared and what vanished.
+    Names and paths are escaped for the format (:func:`markdown_text` keeps links,
+    images and mentions in a vanished token's name literal)."""
     bullet = "- " if markdown else "  "
+    show = markdown_text if markdown else printable
     if baseline is None:
         return "Since the last review: nothing to compare with yet (sign a review off in gltui).\n"
     source = "review signed off" if baseline.source == "review" else "local history of"
@@ -77,7 +81,7 @@ def changes_text(
     for change in changes:
         if change.change is Change.VANISHED:
             lines.append(
-                f"{bullet}vanished: {printable(change.instance)} {change.kind.value} "
-                f"{printable(change.name)} ({printable(change.where)}), no longer listed by GitLab"
+                f"{bullet}vanished: {show(change.instance)} {change.kind.value} "
+                f"{show(change.name)} ({show(change.where)}), no longer listed by GitLab"
             )
     return "\n".join(lines) + "\n"
