@@ -36,7 +36,13 @@ from gltui.domain.secret import Secret
 from gltui.domain.states import DEFAULT_EXPIRING_WINDOW_DAYS
 from gltui.domain.templates import DEFAULT_MAX_LIFETIME_DAYS, template_from_config
 from gltui.domain.tokens import TokenKind
-from gltui.inventory.spec import DEFAULT_CONCURRENCY, DEFAULT_KINDS, DEFAULT_TIMEOUT_SECONDS
+from gltui.inventory.spec import (
+    DEFAULT_CONCURRENCY,
+    DEFAULT_KINDS,
+    DEFAULT_MAX_WAIT_SECONDS,
+    DEFAULT_TIMEOUT_SECONDS,
+    DEFAULT_WALK_SECONDS,
+)
 from gltui.paths import APP_NAME
 
 
@@ -65,6 +71,8 @@ NUMERIC_BOUNDS: dict[str, Bound] = {
     "settings.stale_after_days": Bound(1, 36500, "days"),
     "instances.timeout": Bound(0.1, 600, "seconds", whole=False),
     "instances.concurrency": Bound(1, 64, "requests in flight"),
+    "instances.walk_timeout": Bound(5, 86400, "seconds", whole=False),
+    "instances.rate_limit_wait_max": Bound(0, 3600, "seconds", whole=False),
     "templates.lifetime_days": Bound(1, 3650, "days"),
 }
 """Every numeric key, as ``<table>.<key>``, and its range: one line per key. The ends
@@ -87,6 +95,8 @@ _INSTANCE_KEYS = (
     "token",
     "ssl_verify",
     "timeout",
+    "walk_timeout",
+    "rate_limit_wait_max",
     "concurrency",
     "readonly",
     "colour",
@@ -238,6 +248,8 @@ def _instance(path: Path, index: int, data: object) -> InstanceConfig:
         else ssl_verify,
         timeout=table.number("timeout", DEFAULT_TIMEOUT_SECONDS),
         concurrency=table.number("concurrency", DEFAULT_CONCURRENCY),
+        walk_timeout=table.number("walk_timeout", DEFAULT_WALK_SECONDS),
+        rate_limit_wait_max=table.number("rate_limit_wait_max", DEFAULT_MAX_WAIT_SECONDS),
         readonly=table.get("readonly", bool, "true or false", False),
         colour=table.get("colour", str, "a colour such as '#5fafff'"),
         kinds=_kinds(table),

@@ -10,7 +10,13 @@ from gltui.domain.secret import Secret
 from gltui.domain.states import DEFAULT_EXPIRING_WINDOW_DAYS
 from gltui.domain.templates import BUILTIN_TEMPLATES, Template
 from gltui.domain.tokens import TokenKind
-from gltui.inventory.spec import DEFAULT_CONCURRENCY, DEFAULT_KINDS, DEFAULT_TIMEOUT_SECONDS
+from gltui.inventory.spec import (
+    DEFAULT_CONCURRENCY,
+    DEFAULT_KINDS,
+    DEFAULT_MAX_WAIT_SECONDS,
+    DEFAULT_TIMEOUT_SECONDS,
+    DEFAULT_WALK_SECONDS,
+)
 
 DEFAULT_STALE_AFTER_DAYS = 90
 
@@ -58,7 +64,12 @@ class InstanceConfig:
     token: TokenSource
     ssl_verify: bool | str = True
     timeout: float = DEFAULT_TIMEOUT_SECONDS
+    """One whole request, in seconds."""
     concurrency: int = DEFAULT_CONCURRENCY
+    walk_timeout: float = DEFAULT_WALK_SECONDS
+    """One whole refresh of the instance, in seconds."""
+    rate_limit_wait_max: float = DEFAULT_MAX_WAIT_SECONDS
+    """The longest wait one ``Retry-After`` / ``RateLimit-Reset`` may impose."""
     readonly: bool = False
     colour: str | None = None
     kinds: frozenset[TokenKind] = DEFAULT_KINDS

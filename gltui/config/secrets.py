@@ -182,6 +182,8 @@ def instance_spec(
         kinds=instance.kinds,
         concurrency=instance.concurrency,
         timeout=instance.timeout,
+        walk_timeout=instance.walk_timeout,
+        max_wait=instance.rate_limit_wait_max,
         ssl_verify=instance.ssl_verify,
         groups=instance.groups,
         projects=instance.projects,

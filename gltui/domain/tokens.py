@@ -85,6 +85,9 @@ class Token:
     owner: Owner | None = None
     resource: Resource | None = None
     access_level: int | None = None
+    not_refreshed: str | None = None
+    """Why this row is the last snapshot's, not this refresh's (its project's listing
+    failed, say): shown beside the token, never reported as vanished."""
 
     @property
     def identity(self) -> tuple[str, str, int]:

@@ -112,22 +112,28 @@ class InventoryEngine:
             failure = Failure(FailureKind.BAD_RESPONSE, f"gltui failed: {type(error).__name__}")
             fresh = InstanceInventory(spec.name, spec.url, now, failure=failure)
         if fresh.ok:
+            if any(problem.scope is not None for problem in fresh.problems):
+                fresh = carry_over(fresh, self._previous(spec))
             self._keep(fresh, now)
             return fresh
-        try:
-            previous = self.cache.load(spec.name) if self.cache is not None else None
-        except Exception as error:  # the failure beside no tokens beats no answer at all
-            kind = type(error).__name__
-            self.notices.warn(
-                f"could not read the snapshot of {shown(spec.name)}: gltui hit {kind}"
-            )
-            previous = None
+        previous = self._previous(spec)
         if previous is None:
             return fresh
         # keep showing what we knew, with today's failure beside it
         return replace(
             previous, failure=fresh.failure, identity=fresh.identity or previous.identity
         )
+
+    def _previous(self, spec: InstanceSpec) -> InstanceInventory | None:
+        """The last snapshot of ``spec``'s instance, if any could be read."""
+        try:
+            return self.cache.load(spec.name) if self.cache is not None else None
+        except Exception as error:  # the failure beside no tokens beats no answer at all
+            kind = type(error).__name__
+            self.notices.warn(
+                f"could not read the snapshot of {shown(spec.name)}: gltui hit {kind}"
+            )
+            return None
 
     def _keep(self, fresh: InstanceInventory, now: datetime) -> None:
         """Save the snapshot and today's history line. The stores turn the trouble they
@@ -146,3 +152,31 @@ class InventoryEngine:
             except Exception as error:
                 kind = type(error).__name__
                 self.notices.warn(f"could not record the history of {name}: gltui hit {kind}")
+
+
+def carry_over(fresh: InstanceInventory, previous: InstanceInventory | None) -> InstanceInventory:
+    """``fresh`` plus the tokens ``previous`` had where this walk could not look.
+
+    A walk that got through with problems on some projects or groups (a 403, a 5xx,
+    an unreadable row) did not see their tokens; that is not the same as their being
+    gone. Each such token is kept from the last snapshot, marked "not refreshed:
+    <reason>", so the dashboard still shows it, the review does not call it vanished
+    and the history keeps it.
+    """
+    if previous is None:
+        return fresh
+    seen = {token.identity for token in fresh.tokens}
+    scoped = [problem for problem in fresh.problems if problem.scope is not None]
+    carried = []
+    for token in previous.tokens:
+        if token.identity in seen:
+            continue
+        for problem in scoped:
+            assert problem.scope is not None
+            if problem.scope.covers(token):
+                reason = token.not_refreshed or f"not refreshed: {problem.failure.message}"
+                carried.append(replace(token, not_refreshed=reason, instance=fresh.name))
+                break
+    if not carried:
+        return fresh
+    return replace(fresh, tokens=fresh.tokens + tuple(carried))

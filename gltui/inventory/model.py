@@ -93,6 +93,11 @@ class InstanceInventory:
     from_cache: bool = False
 
     @property
+    def not_refreshed(self) -> int:
+        """Tokens carried over from the last snapshot because their listing failed."""
+        return sum(1 for token in self.tokens if token.not_refreshed is not None)
+
+    @property
     def ok(self) -> bool:
         """Whether the walk got through (possibly with problems on some resources)."""
         return self.failure is None

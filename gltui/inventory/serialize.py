@@ -35,7 +35,8 @@ ROW_FIELDS = (
     "access_level",
 )
 """Lists decode about twice as fast as dicts with repeated keys, and first paint waits
-for the snapshot of up to 10,000 tokens to decode."""
+for the snapshot of up to 10,000 tokens to decode. A row may hold one more field: the
+reason a token was carried over from an earlier snapshot instead of refreshed."""
 
 
 _KINDS = {kind.value: kind for kind in TokenKind}
@@ -86,6 +87,7 @@ def token_to_dict(token: Token) -> dict[str, Any]:
             "path": token.resource.path,
         },
         "access_level": token.access_level,
+        "not_refreshed": token.not_refreshed,
     }
 
 
@@ -121,6 +123,7 @@ def token_to_row(token: Token) -> list[Any]:
         resource.id if resource else None,
         resource.path if resource else None,
         token.access_level,
+        *([token.not_refreshed] if token.not_refreshed is not None else []),
     ]
 
 
@@ -136,6 +139,12 @@ def _integer(value: object) -> int:
 
 def token_from_row(instance: str, row: list[Any]) -> Token:
     """The inverse of :func:`token_to_row`."""
+    not_refreshed = None
+    if len(row) == len(ROW_FIELDS) + 1:  # one more: why it was carried over, not refreshed
+        not_refreshed = row[-1]
+        if not isinstance(not_refreshed, str):
+            raise TypeError("a token row with a field of the wrong type")
+        row = row[:-1]
     (
         kind,
         token_id,
@@ -187,6 +196,7 @@ def token_from_row(instance: str, row: list[Any]) -> Token:
         if resource_type is None
         else Resource(_RESOURCE_TYPES[resource_type], _integer(resource_id), resource_path),
         access_level=access_level,
+        not_refreshed=not_refreshed,
     )
 
 

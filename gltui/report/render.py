@@ -87,6 +87,7 @@ def render_json(
                     {"where": problem.where, **failure_to_dict(problem.failure)}
                     for problem in instance.problems
                 ],
+                "not_refreshed": instance.not_refreshed,
                 "tokens": [_token_json(token, now, window, rules) for token in instance.tokens],
             }
             for instance in inventory.instances
@@ -157,6 +158,10 @@ def summary_lines(
             lines.append(f"  problem in {where}: {message}")
         if len(instance.problems) > 5:
             lines.append(f"  ... and {len(instance.problems) - 5} more problems")
+        if instance.not_refreshed:
+            lines.append(
+                f"  {instance.not_refreshed} tokens not refreshed: kept from the last snapshot"
+            )
     totals = count_states(inventory.tokens(), now, window)
     lines.append(
         f"Active {totals.active} | Expiring in {window} days {totals.expiring} | "

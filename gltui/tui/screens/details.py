@@ -100,6 +100,11 @@ def detail_lines(
         ("Created", _when(token.created_at, now)),
         ("Last used", _when(token.last_used_at, now)),
         ("Last used from", printable(", ".join(token.last_used_ips)) or "-"),
+        *(
+            [("Not refreshed", printable(token.not_refreshed))]
+            if token.not_refreshed is not None
+            else []
+        ),
         ("Risk", "; ".join(risk_flags(token, now, rules)) or "none noted"),
         ("Same name and owner", "; ".join(chain) or "none (no earlier rotation seen)"),
         ("Token id", str(token.id)),

@@ -70,6 +70,10 @@ def instance_line(
     line.append(f"  {len(known.tokens)} tokens · {state}, {age(known.fetched_at, now)} old")
     if known.problems:
         line.append(f" · {len(known.problems)} problems", style="yellow")
+    if known.not_refreshed:
+        line.append(
+            f" · {known.not_refreshed} not refreshed (kept from the last snapshot)", style="yellow"
+        )
     return line
 
 
