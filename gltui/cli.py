@@ -13,6 +13,7 @@ import os
 import signal
 import sys
 from collections.abc import Mapping, Sequence
+from dataclasses import replace
 from datetime import date
 from pathlib import Path
 from types import FrameType
@@ -22,6 +23,7 @@ from gltui import __version__
 from gltui.domain.tokens import TokenKind
 
 if TYPE_CHECKING:
+    from gltui.adapters.log import RequestLog
     from gltui.config.model import Config
     from gltui.domain.audit import AuditRules
     from gltui.inventory.engine import InventoryEngine
@@ -80,6 +82,12 @@ def build_parser() -> argparse.ArgumentParser:
         "--readonly",
         action="store_true",
         help="offer no action that changes anything on GitLab (no revoke, rotate or create)",
+    )
+    parser.add_argument(
+        "--log",
+        metavar="FILE",
+        help="append one JSON line per HTTP request to FILE (method, path without query, "
+        "status, time, retries, refusals; never a header or a body)",
     )
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
     config = commands.add_parser("config", help="where the configuration is, and whether it works")
@@ -257,11 +265,11 @@ def _leave(code: int) -> NoReturn:
     os._exit(code)
 
 
-def _run_demo(readonly: bool = False) -> int:
+def _run_demo(readonly: bool = False, request_log: RequestLog | None = None) -> int:
     from gltui.demo import run_demo
 
     try:
-        code = run_demo(readonly=readonly)
+        code = run_demo(readonly=readonly, request_log=request_log)
     except KeyboardInterrupt:
         code = EXIT_OK
     _leave(code)
@@ -305,10 +313,10 @@ def _configured_engine(
             file=sys.stderr,
         )
         return None
-    return _engine_for(config), config
+    return _engine_for(config, args.request_log), config
 
 
-def _engine_for(config: Config) -> InventoryEngine:
+def _engine_for(config: Config, request_log: RequestLog | None = None) -> InventoryEngine:
     """An engine over the configured instances, with the user's cache and history."""
     from gltui.config.secrets import instance_specs
     from gltui.inventory.cache import History, SnapshotCache
@@ -322,6 +330,7 @@ def _engine_for(config: Config) -> InventoryEngine:
         cache=SnapshotCache(cache_dir()),
         history=History(data_dir()),
         reviews=ReviewLog(data_dir()),
+        request_log=request_log,
     )
 
 
@@ -369,7 +378,7 @@ def _run_config(args: argparse.Namespace) -> int:
     config = _load(args, "gltui config check")
     if config is None:
         return EXIT_USAGE
-    return run_check(config, datetime.now(UTC), sys.stdout)
+    return run_check(config, datetime.now(UTC), sys.stdout, args.request_log)
 
 
 def _first_run(args: argparse.Namespace) -> int | None:
@@ -385,7 +394,7 @@ def _first_run(args: argparse.Namespace) -> int | None:
 
     choice = FirstRunApp(config.path, utc_now).run()
     if choice == "demo":
-        return _run_demo(args.readonly)
+        return _run_demo(args.readonly, args.request_log)
     if choice == "added":
         return None
     return EXIT_OK
@@ -413,6 +422,7 @@ def _run_dashboard(args: argparse.Namespace) -> int:
             reconfigure=lambda: _reload_engine(args),
             rules=config.audit_rules,
             readonly=args.readonly,
+            request_log=args.request_log,
         ).run()
     _leave(EXIT_OK)
 
@@ -421,7 +431,8 @@ def _reload_engine(args: argparse.Namespace) -> InventoryEngine:
     """A new engine after the instances screen edited the file (raises on a bad file)."""
     from gltui.config.load import load_config
 
-    return _engine_for(load_config(config_path(args.config, os.environ), os.environ))
+    config = load_config(config_path(args.config, os.environ), os.environ)
+    return _engine_for(config, args.request_log)
 
 
 def _selection(args: argparse.Namespace, rules: AuditRules) -> ReportFilter:
@@ -472,7 +483,7 @@ def _run_report(args: argparse.Namespace) -> int:
         if args.offline:
             print("gltui report: --demo has no snapshots to read offline", file=sys.stderr)
             return EXIT_USAGE
-        with demo_engine() as engine:
+        with demo_engine(args.request_log) as engine:
             return report(engine)
     found = _configured_engine(args, "gltui report", "or try --demo")
     if found is None:
@@ -543,7 +554,7 @@ def _writable_spec(args: argparse.Namespace, command: str) -> tuple[InstanceSpec
     if args.readonly or match[0].readonly:
         print(f"{command}: {printable(str(chosen))} is read-only; nothing changed", file=sys.stderr)
         return None
-    spec = instance_spec(match[0])
+    spec = replace(instance_spec(match[0]), request_log=args.request_log)
     if spec.token_problem:  # may quote a token command's output
         print(f"{command}: {printable_said(spec.token_problem)}", file=sys.stderr)
         return None
@@ -609,14 +620,34 @@ def _run_create(args: argparse.Namespace) -> int:
     )
 
 
+def _request_log(path: str | None) -> RequestLog | None:
+    """The process's API log: in memory (the dashboard's ``@``), and appended to ``path``
+    with ``--log``; ``None`` after one line on stderr when ``path`` cannot be opened."""
+    from gltui.adapters.log import RequestLog, open_log_file
+
+    if not path:
+        return RequestLog()
+    try:
+        return RequestLog(file=open_log_file(Path(path).expanduser()))
+    except OSError as error:
+        from gltui.domain.display import printable
+
+        reason = printable(error.strerror or type(error).__name__)
+        print(f"gltui: cannot write the log {printable(path)}: {reason}", file=sys.stderr)
+        return None
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; returns the process exit code."""
     parser = build_parser()
     args = parser.parse_args(argv)
+    args.request_log = _request_log(args.log)
+    if args.log and args.request_log is None:
+        return EXIT_USAGE
     if args.command == "sandbox":
         return _run_sandbox(args)
     if args.command == "demo":
-        return _run_demo(args.readonly or args.demo_readonly)
+        return _run_demo(args.readonly or args.demo_readonly, args.request_log)
     if args.command == "report":
         try:
             return _run_report(args)

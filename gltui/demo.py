@@ -12,6 +12,7 @@ from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
 from pathlib import Path
 
+from gltui.adapters.log import RequestLog
 from gltui.domain.secret import Secret
 from gltui.inventory.cache import History, SnapshotCache
 from gltui.inventory.engine import InventoryEngine
@@ -38,7 +39,7 @@ def demo_instances(seed: int = 1) -> Iterator[list[InstanceSpec]]:
 
 
 @contextmanager
-def demo_engine() -> Iterator[InventoryEngine]:
+def demo_engine(request_log: RequestLog | None = None) -> Iterator[InventoryEngine]:
     """An engine over the demo instances, caching in a throw-away directory."""
     with (
         demo_instances() as specs,
@@ -50,13 +51,15 @@ def demo_engine() -> Iterator[InventoryEngine]:
             cache=SnapshotCache(root / "cache"),
             history=History(root / "data"),
             reviews=ReviewLog(root / "data"),
+            request_log=request_log,
         )
 
 
-def run_demo(*, readonly: bool = False) -> int:
+def run_demo(*, readonly: bool = False, request_log: RequestLog | None = None) -> int:
     """Open the dashboard on the demo instances; returns the exit code."""
     from gltui.tui.app import GltuiApp  # Textual loads only for the UI
 
-    with demo_engine() as engine:
-        GltuiApp(engine, preload=True, readonly=readonly).run()
+    log = request_log if request_log is not None else RequestLog()
+    with demo_engine(log) as engine:
+        GltuiApp(engine, preload=True, readonly=readonly, request_log=log).run()
     return 0

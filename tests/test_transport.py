@@ -8,8 +8,13 @@ from __future__ import annotations
 
 import gzip
 import json
+import os
+import stat
+import subprocess
+import sys
 import time
 from collections.abc import Callable, Iterator
+from pathlib import Path
 
 import pytest
 
@@ -331,3 +336,45 @@ def test_api_failure_is_raised_for_a_refused_redirect_on_send(hostile: Start) ->
         api.close()
     assert failed.value.failure.kind is FailureKind.REDIRECT
     assert "https://evil.example/x" in failed.value.failure.message
+
+
+def test_the_cli_log_file_holds_every_request_and_no_secret(hostile: Start, tmp_path: Path) -> None:
+    """``gltui --log FILE report``: one JSON line per request, mode 600, no query string,
+    no token, and the refused redirect named."""
+    elsewhere = hostile(lambda seen: json_answer("[]"))
+
+    def redirect(seen: Seen) -> Answer | None:
+        if seen.path.startswith("/api/v4/personal_access_tokens?"):
+            return Answer(302, headers={"Location": f"{elsewhere.url}/steal?t={TOKEN}"})
+        return None
+
+    server = hostile(gitlab_like(redirect))
+    log = tmp_path / "api.log"
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("GITLAB_", "GLTUI_"))}
+    env.update(
+        GLTUI_CACHE_DIR=str(tmp_path / "cache"),
+        GLTUI_DATA_DIR=str(tmp_path / "data"),
+        GLTUI_CONFIG=str(tmp_path / "config.toml"),
+        GITLAB_URL=server.url,
+        GITLAB_TOKEN=TOKEN,
+    )
+    done = subprocess.run(
+        [sys.executable, "-m", "gltui", "--log", str(log), "report", "--format", "json"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env=env,
+        check=False,
+    )
+    assert "Traceback" not in done.stderr
+    assert TOKEN not in done.stdout + done.stderr
+    text = log.read_text()
+    assert TOKEN not in text
+    assert stat.S_IMODE(log.stat().st_mode) == 0o600
+    records = [json.loads(line) for line in text.splitlines()]
+    assert len(records) == len(server.seen)
+    assert all("?" not in record["path"] for record in records)
+    refused = [r for r in records if r["status"] == 302]
+    assert refused
+    assert f"redirect to {elsewhere.url}/steal refused" in refused[0]["note"]
+    assert elsewhere.seen == []

@@ -69,6 +69,7 @@ class RedirectRefused(TransportRefusal):
             "gltui does not follow redirects with a token: set url to the final address"
         )
         self.target = target
+        self.status = status
 
 
 class DeadlineExceeded(TransportRefusal):
@@ -325,6 +326,7 @@ class GuardedSession(requests.Session):
                     return response
                 retries += 1
         except RedirectRefused as refusal:
+            status = refusal.status
             notes.append(f"redirect to {refusal.target} refused")
             raise
         finally:

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import replace
 from datetime import datetime
 from typing import TextIO
 
+from gltui.adapters.log import RequestLog
 from gltui.config.model import Config
 from gltui.config.secrets import instance_spec
 from gltui.domain.display import printable, printable_said
@@ -47,7 +49,9 @@ def describe(probe: Probe, now: datetime) -> list[str]:
     return lines
 
 
-def run_check(config: Config, now: datetime, out: TextIO) -> int:
+def run_check(
+    config: Config, now: datetime, out: TextIO, request_log: RequestLog | None = None
+) -> int:
     """Probe every instance in parallel and print what was found; 1 if anything is wrong."""
     out.write(f"config: {config.path}{'' if config.path.exists() else ' (absent)'}\n")
     if not config.instances:
@@ -60,7 +64,8 @@ def run_check(config: Config, now: datetime, out: TextIO) -> int:
 
     def one(index: int) -> Probe:
         instance = config.instances[index]
-        return probe_instance(instance_spec(instance), now, window, readonly=instance.readonly)
+        spec = replace(instance_spec(instance), request_log=request_log)
+        return probe_instance(spec, now, window, readonly=instance.readonly)
 
     with ThreadPoolExecutor(len(config.instances)) as pool:
         probes = list(pool.map(one, range(len(config.instances))))

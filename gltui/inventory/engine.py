@@ -16,6 +16,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
 from datetime import datetime
 
+from gltui.adapters.log import RequestLog
 from gltui.domain.changes import Baseline
 from gltui.domain.failures import Failure, FailureKind
 from gltui.domain.summary import ExpirySummary
@@ -42,11 +43,17 @@ class InventoryEngine:
         reviews: ReviewLog | None = None,
         walker: Walker = walk_instance,
         notices: Notices | None = None,
+        request_log: RequestLog | None = None,
     ) -> None:
         names = [spec.name for spec in specs]
         if len(set(names)) != len(names):
             raise ValueError("instance names must be unique")
-        self.specs = tuple(specs)
+        self.request_log = request_log
+        """Where every request of every instance is logged (the dashboard's ``@``)."""
+        self.specs = tuple(
+            replace(spec, request_log=request_log) if request_log is not None else spec
+            for spec in specs
+        )
         self.cache = cache
         self.history = history
         self.reviews = reviews
