@@ -178,9 +178,17 @@ _CURRENT = threading.local()
 
 
 class _DeadlineConnectionMixin:
-    """Hands the connection's socket to the current request's deadline."""
+    """Hands the connection's socket to the current request's deadline: as soon as it
+    exists (a TLS handshake can trickle too), and again for a reused connection."""
 
     sock: socket.socket | None
+
+    def _new_conn(self, *args: Any, **kwargs: Any) -> socket.socket:
+        sock: socket.socket = super()._new_conn(*args, **kwargs)  # type: ignore[misc]
+        deadline: _Deadline | None = getattr(_CURRENT, "deadline", None)
+        if deadline is not None:
+            deadline.attach(sock)
+        return sock
 
     def getresponse(self, *args: Any, **kwargs: Any) -> Any:
         deadline: _Deadline | None = getattr(_CURRENT, "deadline", None)
