@@ -43,12 +43,15 @@ from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
 from gltui.adapters.log import RequestLog, RequestRecord
 from gltui.domain.redact import scrub
 
-MAX_RESPONSE_BYTES = 32 * 1024 * 1024
-"""One answer, decompressed: 100 token rows are ~60 KB; 32 MiB is far beyond any page."""
+MAX_RESPONSE_BYTES = 8 * 1024 * 1024
+"""One answer, decompressed: 100 token rows are ~60 KB, 100 users ~150 KB; 8 MiB is far
+beyond any page GitLab sends."""
 MAX_RETRIES = 4
 MAX_WAIT_SECONDS = 30.0
 """The longest gltui sleeps on one ``Retry-After``/``RateLimit-Reset`` (configurable)."""
 CHUNK_BYTES = 64 * 1024
+BACKOFF_SECONDS = 0.1
+"""The first retry's wait when GitLab names none; it doubles: 0.1, 0.2, 0.4, 0.8 s."""
 TRANSIENT_STATUSES = frozenset({500, 502, 503, 504})
 
 
@@ -412,7 +415,7 @@ class GuardedSession(requests.Session):
             reason, asked = f"server error {response.status_code}", None
         else:
             return False
-        pause = 0.25 * 2**retries if asked is None else max(0.0, asked)
+        pause = BACKOFF_SECONDS * 2**retries if asked is None else max(0.0, asked)
         pause = min(pause, self.limits.max_wait_seconds)
         left = self._left()
         if left is not None and pause >= left:
