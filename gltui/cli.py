@@ -318,11 +318,11 @@ def _configured_engine(
 
 def _engine_for(config: Config, request_log: RequestLog | None = None) -> InventoryEngine:
     """An engine over the configured instances, with the user's cache and history."""
-    from gltui.config.secrets import instance_specs
     from gltui.inventory.cache import History, SnapshotCache
     from gltui.inventory.engine import InventoryEngine
     from gltui.inventory.reviews import ReviewLog
     from gltui.paths import cache_dir, data_dir
+    from gltui.wiring.specs import instance_specs
 
     specs = instance_specs(config)
     return InventoryEngine(
@@ -373,7 +373,7 @@ def _run_config(args: argparse.Namespace) -> int:
         return _run_import(args)
     from datetime import UTC, datetime
 
-    from gltui.config.check import run_check
+    from gltui.wiring.check import run_check
 
     config = _load(args, "gltui config check")
     if config is None:
@@ -538,8 +538,8 @@ def _iso_day(text: str) -> date:
 
 def _writable_spec(args: argparse.Namespace, command: str) -> tuple[InstanceSpec, Config] | None:
     """The one instance an action targets, refusing read-only ones (after saying why)."""
-    from gltui.config.secrets import instance_spec
     from gltui.domain.display import printable, printable_said
+    from gltui.wiring.specs import instance_spec
 
     config = _load(args, command)
     if config is None:

@@ -12,12 +12,13 @@ import pytest
 
 from gltui.config.load import config_path, load_config
 from gltui.config.model import ConfigError, TokenSource
-from gltui.config.secrets import TokenSourceError, instance_spec, resolve_token
+from gltui.config.secrets import TokenSourceError, resolve_token
 from gltui.domain.failures import FailureKind
 from gltui.domain.secret import Secret
 from gltui.domain.tokens import TokenKind
 from gltui.inventory.walk import walk_instance
 from gltui.sandbox.server import RunningSandbox
+from gltui.wiring.specs import instance_spec
 from tests.conftest import NOW
 
 FULL = """

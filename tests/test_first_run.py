@@ -101,11 +101,11 @@ async def test_instances_screen_add_edit_remove(
     sandbox: RunningSandbox, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     from gltui.config.load import load_config as load
-    from gltui.config.secrets import instance_specs
     from gltui.inventory.engine import InventoryEngine
     from gltui.tui.app import GltuiApp
     from gltui.tui.screens.dashboard import DashboardScreen
     from gltui.tui.screens.instances import InstancesScreen
+    from gltui.wiring.specs import instance_specs
 
     path = tmp_path / "config.toml"
     path.write_text(

@@ -1,1 +1,1 @@
-"""The configuration file, its token sources and `gltui config check`."""
+"""The configuration file and its token sources (read, validated, written back)."""

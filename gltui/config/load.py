@@ -31,18 +31,18 @@ from gltui.config.model import (
     Settings,
     TokenSource,
 )
-from gltui.domain.errors import ValidationError
-from gltui.domain.secret import Secret
-from gltui.domain.states import DEFAULT_EXPIRING_WINDOW_DAYS
-from gltui.domain.templates import DEFAULT_MAX_LIFETIME_DAYS, template_from_config
-from gltui.domain.tokens import TokenKind
-from gltui.inventory.spec import (
+from gltui.domain.defaults import (
     DEFAULT_CONCURRENCY,
     DEFAULT_KINDS,
     DEFAULT_MAX_WAIT_SECONDS,
     DEFAULT_TIMEOUT_SECONDS,
     DEFAULT_WALK_SECONDS,
 )
+from gltui.domain.errors import ValidationError
+from gltui.domain.secret import Secret
+from gltui.domain.states import DEFAULT_EXPIRING_WINDOW_DAYS
+from gltui.domain.templates import DEFAULT_MAX_LIFETIME_DAYS, template_from_config
+from gltui.domain.tokens import TokenKind
 from gltui.paths import APP_NAME
 
 

@@ -6,17 +6,17 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from gltui.domain.audit import AuditRules
-from gltui.domain.secret import Secret
-from gltui.domain.states import DEFAULT_EXPIRING_WINDOW_DAYS
-from gltui.domain.templates import BUILTIN_TEMPLATES, Template
-from gltui.domain.tokens import TokenKind
-from gltui.inventory.spec import (
+from gltui.domain.defaults import (
     DEFAULT_CONCURRENCY,
     DEFAULT_KINDS,
     DEFAULT_MAX_WAIT_SECONDS,
     DEFAULT_TIMEOUT_SECONDS,
     DEFAULT_WALK_SECONDS,
 )
+from gltui.domain.secret import Secret
+from gltui.domain.states import DEFAULT_EXPIRING_WINDOW_DAYS
+from gltui.domain.templates import BUILTIN_TEMPLATES, Template
+from gltui.domain.tokens import TokenKind
 
 DEFAULT_STALE_AFTER_DAYS = 90
 

@@ -17,11 +17,9 @@ import signal
 import subprocess
 import time
 from collections.abc import Mapping
-from typing import Any
 
-from gltui.config.model import Config, InstanceConfig, TokenSource
+from gltui.config.model import TokenSource
 from gltui.domain.secret import Secret
-from gltui.inventory.spec import InstanceSpec
 
 COMMAND_TIMEOUT_SECONDS = 30.0
 """A password manager may ask for a passphrase; give it time, but not forever."""
@@ -164,34 +162,3 @@ def _from_keyring(service: str, username: str) -> Secret:
     if not value:
         raise TokenSourceError(f"the keyring has no entry {service}/{username}")
     return Secret(value.strip())
-
-
-def instance_spec(
-    instance: InstanceConfig, environ: Mapping[str, str] = os.environ, **run_options: Any
-) -> InstanceSpec:
-    """The engine's view of an instance; a token that cannot be had becomes its failure."""
-    problem = None
-    try:
-        token = resolve_token(instance.token, environ, **run_options)
-    except TokenSourceError as error:
-        token, problem = Secret(""), str(error)
-    return InstanceSpec(
-        name=instance.name,
-        url=instance.url,
-        token=token,
-        kinds=instance.kinds,
-        concurrency=instance.concurrency,
-        timeout=instance.timeout,
-        walk_timeout=instance.walk_timeout,
-        max_wait=instance.rate_limit_wait_max,
-        ssl_verify=instance.ssl_verify,
-        groups=instance.groups,
-        projects=instance.projects,
-        token_problem=problem,
-        readonly=instance.readonly,
-    )
-
-
-def instance_specs(config: Config, environ: Mapping[str, str] = os.environ) -> list[InstanceSpec]:
-    """Every configured instance, ready for the engine."""
-    return [instance_spec(instance, environ) for instance in config.instances]

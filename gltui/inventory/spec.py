@@ -1,35 +1,29 @@
-"""What the engine needs to know about one instance (the config issue builds these)."""
+"""What the engine needs to know about one instance (``gltui.wiring`` builds these from
+the configuration)."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 
 from gltui.adapters.log import RequestLog
+from gltui.domain.defaults import (
+    DEFAULT_CONCURRENCY,
+    DEFAULT_KINDS,
+    DEFAULT_MAX_WAIT_SECONDS,
+    DEFAULT_TIMEOUT_SECONDS,
+    DEFAULT_WALK_SECONDS,
+)
 from gltui.domain.secret import Secret
 from gltui.domain.tokens import TokenKind
 
-DEFAULT_CONCURRENCY = 16
-"""Requests in flight per instance. Latency, not GitLab's CPU, bounds a walk, so 16
-in flight make a refresh about 16 times faster than a sequential script; where an
-instance publishes rate limits (gitlab.com does), the rate gate slows the walk down
-before it would trip them."""
-DEFAULT_TIMEOUT_SECONDS = 10.0
-"""One whole request (connect, headers and body), not one read."""
-DEFAULT_WALK_SECONDS = 600.0
-"""One instance's whole refresh: a hung instance never holds the others' report longer."""
-DEFAULT_MAX_WAIT_SECONDS = 30.0
-"""The longest single wait a ``Retry-After`` or ``RateLimit-Reset`` may impose."""
-
-DEFAULT_KINDS = frozenset(
-    {
-        TokenKind.PERSONAL,
-        TokenKind.IMPERSONATION,
-        TokenKind.PROJECT,
-        TokenKind.GROUP,
-        TokenKind.DEPLOY,
-        TokenKind.SERVICE_ACCOUNT,
-    }
-)
+__all__ = [
+    "DEFAULT_CONCURRENCY",
+    "DEFAULT_KINDS",
+    "DEFAULT_MAX_WAIT_SECONDS",
+    "DEFAULT_TIMEOUT_SECONDS",
+    "DEFAULT_WALK_SECONDS",
+    "InstanceSpec",
+]
 
 
 @dataclass(frozen=True)

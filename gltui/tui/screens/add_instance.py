@@ -20,11 +20,11 @@ from textual.widgets import Button, Input, Label, RadioButton, RadioSet, Static
 from gltui.config.load import parse_instance
 from gltui.config.model import ConfigError, InstanceConfig
 from gltui.config.save import add_instances, replace_instance
-from gltui.config.secrets import instance_spec
 from gltui.domain.display import printable_said
 from gltui.domain.states import DEFAULT_EXPIRING_WINDOW_DAYS
 from gltui.inventory.probe import Probe, probe_instance
 from gltui.tui.screens.dashboard import Clock
+from gltui.wiring.specs import instance_spec
 
 SOURCES = {
     "source-env": ("token_env", "variable name, e.g. GITLAB_WORK_TOKEN", False),

@@ -21,12 +21,12 @@ from textual.widgets.option_list import Option
 from gltui.config.load import parse_instance
 from gltui.config.model import ConfigError, InstanceConfig
 from gltui.config.save import instance_tables, remove_instance
-from gltui.config.secrets import instance_spec
 from gltui.domain.display import printable, printable_said
 from gltui.domain.states import DEFAULT_EXPIRING_WINDOW_DAYS
 from gltui.inventory.probe import Probe, probe_instance
 from gltui.tui.screens.add_instance import AddInstanceScreen
 from gltui.tui.screens.dashboard import Clock
+from gltui.wiring.specs import instance_spec
 
 HINT = "a add · e/enter edit · t test · d remove (d again to confirm) · esc back"
 

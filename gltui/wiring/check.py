@@ -9,10 +9,10 @@ from typing import TextIO
 
 from gltui.adapters.log import RequestLog
 from gltui.config.model import Config
-from gltui.config.secrets import instance_spec
 from gltui.domain.display import printable, printable_said
 from gltui.domain.states import days_until_expiry
 from gltui.inventory.probe import Probe, probe_instance
+from gltui.wiring.specs import instance_spec
 
 EXIT_OK = 0
 EXIT_PROBLEMS = 1
