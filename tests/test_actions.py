@@ -8,8 +8,8 @@ from datetime import timedelta
 
 import pytest
 
-from gltui.actions.endpoints import NotPossible, create_path, revoke_path, rotate_call
 from gltui.actions.service import ActionError, TokenActions
+from gltui.adapters.endpoints import NotPossible, create_path, revoke_path, rotate_call
 from gltui.domain.access import AccessLevel
 from gltui.domain.secret import Secret
 from gltui.domain.states import TokenState, classify

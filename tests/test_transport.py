@@ -20,6 +20,7 @@ import pytest
 
 from gltui.adapters.gitlab_api import GitLabApi
 from gltui.adapters.log import RequestLog
+from gltui.adapters.port import Listed, Listing
 from gltui.adapters.transport import GuardedSession, TransportLimits, TransportRefusal
 from gltui.adapters.wire import ApiFailure, Reply, digits
 from gltui.domain.failures import FailureKind
@@ -235,7 +236,8 @@ def test_page_counts_are_bounded(hostile: Start, total: str | None, next_page: s
     api = GitLabApi(server.url, Secret(TOKEN), timeout=5)
     crawl = Crawl(api, 4, limits=CrawlLimits(max_pages=30))
     errors: list[object] = []
-    crawl.list_all("/x", None, action="listing", on_rows=lambda rows: None, on_error=errors.append)
+    listing = Listing(Listed.PERSONAL_TOKENS, "listing")
+    crawl.list_all(listing, on_rows=lambda rows: None, on_error=errors.append)
     try:
         with pytest.raises(InstanceUnavailable) as stopped:
             crawl.run()

@@ -14,8 +14,8 @@ from dataclasses import replace
 from datetime import date, datetime
 from typing import TextIO
 
-from gltui.actions.endpoints import NotPossible, create_path, parse_version
 from gltui.actions.service import ActionError, Issued, TokenActions
+from gltui.adapters.endpoints import NotPossible, create_path, parse_version
 from gltui.adapters.wire import ApiFailure
 from gltui.domain.display import owner_label, printable, printable_said
 from gltui.domain.errors import ValidationError

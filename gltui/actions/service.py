@@ -1,4 +1,4 @@
-"""Revoke, rotate and create tokens on one instance, through python-gitlab.
+"""Revoke, rotate and create tokens on one instance, through the GitLab port.
 
 Blocking calls: the dashboard runs them in thread workers, the CLI directly. A
 new token's value is wrapped in :class:`Secret` the moment it is parsed, so it
@@ -10,11 +10,11 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from datetime import date
 from typing import Any
-from urllib.parse import quote
 
-from gltui.actions.endpoints import NotPossible, create_path, revoke_path, rotate_call
 from gltui.actions.explain import explain_create, explain_revoke, explain_rotate
+from gltui.adapters.endpoints import NotPossible
 from gltui.adapters.parse import deploy_token, personal_token
+from gltui.adapters.port import Connect
 from gltui.adapters.wire import ApiFailure
 from gltui.domain.access import AccessLevel
 from gltui.domain.failures import FailureKind
@@ -27,6 +27,7 @@ from gltui.inventory.spec import InstanceSpec
 
 MAINTAINER = int(AccessLevel.MAINTAINER)
 OWNER = int(AccessLevel.OWNER)
+_PATH_FIELD = {ResourceType.PROJECT: "path_with_namespace", ResourceType.GROUP: "full_path"}
 
 
 class ActionError(Exception):
@@ -87,10 +88,12 @@ def _parsed(instance: str, body: dict[str, Any], like: Token | CreateRequest) ->
 class TokenActions:
     """The write side of one instance."""
 
-    def __init__(self, spec: InstanceSpec, identity: Identity | None) -> None:
+    def __init__(
+        self, spec: InstanceSpec, identity: Identity | None, *, connect: Connect = api_for
+    ) -> None:
         self.spec = spec
         self.identity = identity
-        self._api = api_for(spec)  # python-gitlab loads on first use
+        self._api = connect(spec)  # python-gitlab loads on first use
 
     def close(self) -> None:
         """Close the HTTP session."""
@@ -102,52 +105,41 @@ class TokenActions:
         match ``search``)."""
         wanted = []
         if kind in (TokenKind.PROJECT, TokenKind.DEPLOY):
-            wanted.append(("/projects", ResourceType.PROJECT, MAINTAINER, "path_with_namespace"))
+            wanted.append((ResourceType.PROJECT, MAINTAINER))
         if kind in (TokenKind.GROUP, TokenKind.DEPLOY):
-            wanted.append(("/groups", ResourceType.GROUP, OWNER, "full_path"))
+            wanted.append((ResourceType.GROUP, OWNER))
         found = []
-        for path, resource_type, level, field in wanted:
-            params: dict[str, object] = {"min_access_level": level, "per_page": 100}
-            if resource_type is ResourceType.PROJECT:
-                params["simple"] = True
-            if search:
-                params["search"] = search
+        for resource_type, level in wanted:
             try:
-                reply = self._api.get(path, params, action=f"listing {resource_type.value}s")
+                rows = self._api.resources(resource_type, level, search)
             except ApiFailure as error:
                 raise ActionError(f"{error.failure.message}. {error.failure.advice}") from None
-            for row in reply.data if isinstance(reply.data, list) else []:
-                if isinstance(row, dict) and isinstance(row.get("id"), int):
+            field = _PATH_FIELD[resource_type]
+            for row in rows:
+                if isinstance(row.get("id"), int):
                     found.append(Resource(resource_type, row["id"], str(row.get(field) or "")))
         return found
 
     def find_resource(self, resource_type: ResourceType, path: str) -> Resource:
         """A project or group by its full path (``acme/website``)."""
-        plural = "projects" if resource_type is ResourceType.PROJECT else "groups"
         try:
-            reply = self._api.get(
-                f"/{plural}/{quote(path, safe='')}", action=f"finding {resource_type.value} {path}"
-            )
+            data = self._api.resource(resource_type, path)
         except ApiFailure as error:
             if error.failure.kind is FailureKind.NOT_FOUND:
                 raise ActionError(
                     f"no {resource_type.value} {path!r} that you can see on {self.spec.name}"
                 ) from None
             raise ActionError(f"{error.failure.message}. {error.failure.advice}") from None
-        data = reply.data
-        if not isinstance(data, dict) or not isinstance(data.get("id"), int):
-            raise ActionError(f"GitLab did not describe {resource_type.value} {path!r}")
-        field = "path_with_namespace" if resource_type is ResourceType.PROJECT else "full_path"
-        return Resource(resource_type, data["id"], str(data.get(field) or path))
+        return Resource(
+            resource_type, data["id"], str(data.get(_PATH_FIELD[resource_type]) or path)
+        )
 
     def revoke(self, token: Token) -> Outcome:
         """Revoke ``token``. Already revoked or gone (404) counts as done."""
         try:
-            path = revoke_path(token)
+            self._api.revoke(token)
         except NotPossible as reason:
             return Outcome(token, False, str(reason))
-        try:
-            self._api.send("DELETE", path, action="revoking a token")
         except ApiFailure as error:
             if error.failure.kind is FailureKind.NOT_FOUND:
                 return Outcome(replace(token, revoked=True), True, "already gone")
@@ -158,15 +150,12 @@ class TokenActions:
         """Rotate ``token``: GitLab revokes it and returns its successor."""
         version = self.identity.version if self.identity else None
         try:
-            call = rotate_call(token, version)
+            data = self._api.rotate(token, expires_at, version)
         except NotPossible as reason:
             raise ActionError(str(reason)) from None
-        body = {"expires_at": expires_at.isoformat()} if expires_at and call.accepts_expiry else {}
-        try:
-            reply = self._api.send("POST", call.path, body, action="rotating a token")
         except ApiFailure as error:
             raise ActionError(explain_rotate(error.failure, token)) from None
-        return _issued(self.spec.name, reply.data, token)
+        return _issued(self.spec.name, data, token)
 
     def create(self, request: CreateRequest, *, for_user: int | None = None) -> Issued:
         """Create the token ``request`` describes (``for_user``: whose personal token; by
@@ -174,15 +163,13 @@ class TokenActions:
         if self.identity is None:
             raise ActionError("gltui does not know who it is signed in as here; refresh first")
         try:
-            path = create_path(
+            data = self._api.create(
                 request,
                 user_id=for_user or self.identity.user_id,
                 is_admin=self.identity.is_admin,
             )
         except NotPossible as reason:
             raise ActionError(str(reason)) from None
-        try:
-            reply = self._api.send("POST", path, request.api_payload(), action="creating a token")
         except ApiFailure as error:
             raise ActionError(explain_create(error.failure, request)) from None
-        return _issued(self.spec.name, reply.data, request)
+        return _issued(self.spec.name, data, request)

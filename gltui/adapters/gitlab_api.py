@@ -15,17 +15,30 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Callable, Mapping
+from datetime import date
 from typing import Any
+from urllib.parse import quote
 
 import gitlab
 
 from gltui import __version__
+from gltui.adapters.endpoints import (
+    create_path,
+    listing_request,
+    resource_path,
+    revoke_path,
+    rotate_call,
+)
 from gltui.adapters.errors import from_exception
 from gltui.adapters.log import RequestLog
+from gltui.adapters.port import Listing, Page
 from gltui.adapters.transport import GuardedSession, TransportLimits, WaitListener
 from gltui.adapters.wire import ApiFailure, Reply, digits
+from gltui.domain.failures import Failure, FailureKind
 from gltui.domain.redact import TOKEN_SHAPED_BYTES, scrub
 from gltui.domain.secret import Secret
+from gltui.domain.templates import CreateRequest
+from gltui.domain.tokens import ResourceType, Token
 
 DEFAULT_TIMEOUT_SECONDS = 10.0
 DEFAULT_MAX_RETRIES = 4
@@ -206,6 +219,89 @@ class GitLabApi:
             with self._lock:
                 self.requests_made += 1
         return Reply(data, response.headers)
+
+    # --- the port (gltui.adapters.port.GitLabPort) ---------------------------------
+
+    def whoami(self) -> dict[str, Any]:
+        """``GET /user``: who the token signs in as."""
+        data = self.get("/user", action="signing in").data
+        if not isinstance(data, dict) or not isinstance(data.get("id"), int):
+            raise ApiFailure(Failure(FailureKind.BAD_RESPONSE, "GET /user did not describe a user"))
+        return data
+
+    def version(self) -> str | None:
+        """``/metadata``, or ``/version`` on GitLab before 15.2; ``None`` when neither says."""
+        for path in ("/metadata", "/version"):
+            try:
+                data = self.get(path, action="reading the version").data
+            except ApiFailure as error:
+                if error.failure.kind is FailureKind.NOT_FOUND:
+                    continue
+                raise
+            if isinstance(data, dict) and isinstance(data.get("version"), str):
+                return str(data["version"])
+            return None
+        return None
+
+    def own_token(self) -> dict[str, Any]:
+        """``/personal_access_tokens/self`` (GitLab 15.5+): the token gltui calls with."""
+        data = self.get("/personal_access_tokens/self", action="reading gltui's own token").data
+        if not isinstance(data, dict):
+            raise ApiFailure(
+                Failure(FailureKind.BAD_RESPONSE, "GitLab did not describe gltui's own token")
+            )
+        return data
+
+    def page(self, listing: Listing, number: int, per_page: int) -> Page:
+        """Page ``number`` of ``listing``, with what its headers say of the rest."""
+        path, params = listing_request(listing)
+        reply = self.get(
+            path, {**params, "page": number, "per_page": per_page}, action=listing.action
+        )
+        return Page(reply.data, reply.header_int("X-Total-Pages"), reply.header_int("X-Next-Page"))
+
+    def resources(
+        self, resource_type: ResourceType, min_access_level: int, search: str = ""
+    ) -> list[dict[str, Any]]:
+        """The first 100 projects or groups where the caller has ``min_access_level``."""
+        params: dict[str, Any] = {"min_access_level": min_access_level, "per_page": 100}
+        if resource_type is ResourceType.PROJECT:
+            params["simple"] = True
+        if search:
+            params["search"] = search
+        plural = "projects" if resource_type is ResourceType.PROJECT else "groups"
+        data = self.get(f"/{plural}", params, action=f"listing {plural}").data
+        return [row for row in data if isinstance(row, dict)] if isinstance(data, list) else []
+
+    def resource(self, resource_type: ResourceType, path: str) -> dict[str, Any]:
+        """A project or group by its full path (``acme/website``)."""
+        data = self.get(
+            resource_path(resource_type, quote(path, safe="")),
+            action=f"finding {resource_type.value} {path}",
+        ).data
+        if not isinstance(data, dict) or not isinstance(data.get("id"), int):
+            raise ApiFailure(
+                Failure(
+                    FailureKind.BAD_RESPONSE,
+                    f"GitLab did not describe {resource_type.value} {path!r}",
+                )
+            )
+        return data
+
+    def revoke(self, token: Token) -> None:
+        """``DELETE`` the token (its endpoint depends on its kind)."""
+        self.send("DELETE", revoke_path(token), action="revoking a token")
+
+    def rotate(self, token: Token, expires_at: date | None, version: str | None) -> Any:
+        """``POST .../rotate``; an expiry only where the version accepts one (16.6+)."""
+        call = rotate_call(token, version)
+        body = {"expires_at": expires_at.isoformat()} if expires_at and call.accepts_expiry else {}
+        return self.send("POST", call.path, body, action="rotating a token").data
+
+    def create(self, request: CreateRequest, *, user_id: int, is_admin: bool) -> Any:
+        """``POST`` the request to the endpoint its kind needs."""
+        path = create_path(request, user_id=user_id, is_admin=is_admin)
+        return self.send("POST", path, request.api_payload(), action="creating a token").data
 
     def close(self) -> None:
         """Close every thread's HTTP session."""

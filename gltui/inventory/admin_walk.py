@@ -14,6 +14,7 @@ from collections.abc import Callable
 from typing import Any
 
 from gltui.adapters import parse
+from gltui.adapters.port import Listed, Listing
 from gltui.domain.tokens import Resource, ResourceType, TokenKind
 from gltui.inventory.collect import (
     PAT_TABLE_KINDS,
@@ -50,31 +51,23 @@ def admin_walk(spec: InstanceSpec, crawl: Crawl, state: Collected) -> None:
         return keep
 
     crawl.list_all(
-        "/personal_access_tokens",
-        None,
-        action="listing the instance's personal access tokens",
+        Listing(Listed.PERSONAL_TOKENS, "listing the instance's personal access tokens"),
         on_rows=keep_rows,
         on_error=problem_sink(state, "personal access tokens", Scope(PAT_TABLE_KINDS)),
     )
     crawl.list_all(
-        "/users",
-        None,
-        action="listing users",
+        Listing(Listed.USERS, "listing users"),
         on_rows=keep_users,
         on_error=problem_sink(state, "users"),
     )
     if bool({TokenKind.PROJECT, TokenKind.GROUP} & spec.kinds):
         crawl.list_all(
-            "/projects",
-            {"order_by": "id", "sort": "asc", "simple": True},
-            action="listing projects",
+            Listing(Listed.PROJECTS, "listing projects"),
             on_rows=keep_paths(state.project_paths, "path_with_namespace"),
             on_error=problem_sink(state, "projects"),
         )
         crawl.list_all(
-            "/groups",
-            {"all_available": True},
-            action="listing groups",
+            Listing(Listed.GROUPS, "listing groups"),
             on_rows=keep_paths(state.group_paths, "full_path"),
             on_error=problem_sink(state, "groups"),
         )
@@ -82,8 +75,7 @@ def admin_walk(spec: InstanceSpec, crawl: Crawl, state: Collected) -> None:
         list_tokens(
             crawl,
             state,
-            "/deploy_tokens",
-            "listing the instance's deploy tokens",
+            Listing(Listed.DEPLOY_TOKENS, "listing the instance's deploy tokens"),
             lambda row: parse.deploy_token(spec.name, row, resource=None),
             "deploy tokens",
             Scope(frozenset({TokenKind.DEPLOY})),
@@ -123,9 +115,11 @@ def impersonation_walk(spec: InstanceSpec, crawl: Crawl, state: Collected) -> No
                 state.tokens.append(token)
 
         crawl.list_all(
-            f"/users/{user_id}/impersonation_tokens",
-            None,
-            action=f"listing impersonation tokens of user {user_id}",
+            Listing(
+                Listed.IMPERSONATION_TOKENS,
+                f"listing impersonation tokens of user {user_id}",
+                user_id=user_id,
+            ),
             on_rows=keep,
             on_error=problem_sink(
                 state,

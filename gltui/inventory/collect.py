@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from gltui.adapters import parse
+from gltui.adapters.port import Listing
 from gltui.domain.failures import Failure, FailureKind
 from gltui.domain.tokens import Token, TokenKind
 from gltui.inventory.crawl import Crawl, Rows
@@ -87,8 +88,7 @@ def bad_row(error: Exception) -> Failure:
 def list_tokens(
     crawl: Crawl,
     state: Collected,
-    path: str,
-    action: str,
+    listing: Listing,
     make: Callable[[dict[str, Any]], Token],
     where: str,
     scope: Scope,
@@ -96,9 +96,7 @@ def list_tokens(
     """Every page of a token listing into ``state``; a bad row or a failed listing is a
     problem named ``where`` (with the ``scope`` it leaves unrefreshed) and the walk goes on."""
     crawl.list_all(
-        path,
-        None,
-        action=action,
+        listing,
         on_rows=add_rows(state, make, where, scope),
         on_error=problem_sink(state, where, scope),
     )

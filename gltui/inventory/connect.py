@@ -12,16 +12,21 @@ from typing import TYPE_CHECKING
 from gltui.inventory.spec import InstanceSpec
 
 if TYPE_CHECKING:  # python-gitlab loads when a request is about to be made
-    from gltui.adapters.gitlab_api import GitLabApi, RateGate
+    from gltui.adapters.gitlab_api import GitLabApi
     from gltui.adapters.transport import WaitListener
 
 
 def api_for(
-    spec: InstanceSpec, *, gate: RateGate | None = None, on_wait: WaitListener | None = None
+    spec: InstanceSpec, *, gated: bool = False, on_wait: WaitListener | None = None
 ) -> GitLabApi:
-    """The client of ``spec``'s instance, its transport bounded by ``spec``."""
-    from gltui.adapters.gitlab_api import GitLabApi
+    """The client of ``spec``'s instance, its transport bounded by ``spec``.
+
+    ``gated``: pause before the rate limit when ``RateLimit-Remaining`` runs low (a walk's
+    many requests; a single action does not need it)."""
+    from gltui.adapters.gitlab_api import GitLabApi, RateGate
     from gltui.adapters.transport import TransportLimits
+
+    gate = RateGate(reserve=spec.concurrency * 2, max_wait=spec.max_wait) if gated else None
 
     return GitLabApi(
         spec.url,

@@ -1,4 +1,4 @@
-"""Run many GET requests against one instance, concurrently, from one coordinator.
+"""Run many port calls against one instance, concurrently, from one coordinator.
 
 Every HTTP call runs on a pool thread; every callback runs on the coordinator
 thread (the one calling :meth:`Crawl.run`), so walk state needs no locks, and
@@ -19,16 +19,14 @@ with a :attr:`~gltui.domain.failures.FailureKind.LIMIT` failure that says which.
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import Any, TypeVar
 
-from gltui.adapters.wire import ApiFailure, Reply
+from gltui.adapters.port import GitLabPort, Listing, Page
+from gltui.adapters.wire import ApiFailure
 from gltui.domain.failures import Failure, FailureKind
-
-if TYPE_CHECKING:  # python-gitlab loads when a refresh starts, not with the UI
-    from gltui.adapters.gitlab_api import GitLabApi
 
 PER_PAGE = 100
 TRANSIENT = frozenset({FailureKind.TIMEOUT, FailureKind.SERVER_ERROR, FailureKind.RATE_LIMITED})
@@ -36,6 +34,7 @@ BREAKER_THRESHOLD = 6
 """Consecutive transient failures (after python-gitlab's own retries) that end the walk."""
 
 Rows = list[dict[str, Any]]
+T = TypeVar("T")
 ProgressCallback = Callable[[int, int], None]
 
 MAX_PAGES = 5_000
@@ -67,9 +66,7 @@ class InstanceUnavailable(Exception):
 
 @dataclass
 class _Listing:
-    path: str
-    params: dict[str, Any]
-    action: str
+    listing: Listing
     on_rows: Callable[[Rows], None]
     on_error: Callable[[Failure], None]
     speculative: bool = False
@@ -84,7 +81,7 @@ class Crawl:
 
     def __init__(
         self,
-        api: GitLabApi,
+        api: GitLabPort,
         concurrency: int,
         on_progress: ProgressCallback | None = None,
         limits: CrawlLimits | None = None,
@@ -97,7 +94,7 @@ class Crawl:
         self.rows_seen = 0
         self._pool = ThreadPoolExecutor(self.concurrency, thread_name_prefix="gltui-walk")
         self._pending: dict[
-            Future[Reply], tuple[Callable[[Reply], None], Callable[[Failure], None]]
+            Future[Any], tuple[Callable[[Any], None], Callable[[Failure], None]]
         ] = {}
         self._on_progress = on_progress
         self.done = 0
@@ -106,55 +103,51 @@ class Crawl:
         self._transient_streak = 0
 
     # --- submitting ------------------------------------------------------
-    def get(
+    def call(
         self,
-        path: str,
-        params: Mapping[str, Any] | None,
+        work: Callable[[GitLabPort], T],
         *,
-        action: str,
-        then: Callable[[Reply], None],
+        then: Callable[[T], None],
         on_error: Callable[[Failure], None],
     ) -> None:
-        """Queue one GET; ``then`` or ``on_error`` runs on the coordinator later."""
+        """Queue one port call; ``then`` or ``on_error`` runs on the coordinator later."""
         if self._fatal is not None:
             return
-        future = self._pool.submit(self.api.get, path, dict(params or {}), action=action)
+        future = self._pool.submit(work, self.api)
         self._pending[future] = (then, on_error)
         self.expected += 1
 
     def list_all(
         self,
-        path: str,
-        params: Mapping[str, Any] | None,
+        listing: Listing,
         *,
-        action: str,
         on_rows: Callable[[Rows], None],
         on_error: Callable[[Failure], None],
     ) -> None:
-        """Fetch every page of a listing; ``on_rows`` gets each page's rows."""
-        listing = _Listing(path, dict(params or {}), action, on_rows, on_error)
-        self._request_page(listing, 1)
+        """Fetch every page of ``listing``; ``on_rows`` gets each page's rows."""
+        self._request_page(_Listing(listing, on_rows, on_error), 1)
 
     def _request_page(self, listing: _Listing, page: int) -> None:
         listing.in_flight.add(page)
-        self.get(
-            listing.path,
-            {**listing.params, "page": page, "per_page": PER_PAGE},
-            action=listing.action,
+
+        def fetch(port: GitLabPort) -> Page:
+            return port.page(listing.listing, page, PER_PAGE)
+
+        self.call(
+            fetch,
             then=lambda reply: self._page_arrived(listing, page, reply),
             on_error=lambda failure: self._page_failed(listing, page, failure),
         )
 
-    def _page_arrived(self, listing: _Listing, page: int, reply: Reply) -> None:
+    def _page_arrived(self, listing: _Listing, page: int, reply: Page) -> None:
         listing.in_flight.discard(page)
         if listing.failed:
             return
-        rows = reply.data
+        rows = reply.rows
+        action = listing.listing.action
         if not isinstance(rows, list):
             self._page_failed(
-                listing,
-                page,
-                Failure(FailureKind.BAD_RESPONSE, f"not a list while {listing.action}"),
+                listing, page, Failure(FailureKind.BAD_RESPONSE, f"not a list while {action}")
             )
             return
         if len(rows) > self.limits.rows_per_page:
@@ -162,7 +155,7 @@ class Crawl:
                 Failure(
                     FailureKind.LIMIT,
                     f"a page held {len(rows)} rows, more than the {self.limits.rows_per_page} "
-                    f"asked for, while {listing.action}",
+                    f"asked for, while {action}",
                 )
             )
             return
@@ -172,8 +165,7 @@ class Crawl:
                 self.stop(
                     Failure(
                         FailureKind.LIMIT,
-                        f"more than {self.limits.max_rows} rows on this instance "
-                        f"(while {listing.action})",
+                        f"more than {self.limits.max_rows} rows on this instance (while {action})",
                     )
                 )
                 return
@@ -185,22 +177,22 @@ class Crawl:
             listing.end_page = min(listing.end_page or page, page)
         self._fill_window(listing)
 
-    def _plan_pages(self, listing: _Listing, first: Reply) -> None:
-        total_pages = first.header_int("X-Total-Pages")
+    def _plan_pages(self, listing: _Listing, first: Page) -> None:
+        total_pages = first.total_pages
         if total_pages is not None:
             if total_pages > self.limits.max_pages:
                 self.stop(
                     Failure(
                         FailureKind.LIMIT,
                         f"GitLab counts {total_pages} pages, more than the limit of "
-                        f"{self.limits.max_pages}, while {listing.action}",
+                        f"{self.limits.max_pages}, while {listing.listing.action}",
                     )
                 )
                 return
             listing.end_page = total_pages
             self._fill_window(listing)
             return
-        if first.header_int("X-Next-Page") is None:
+        if first.next_page is None:
             return  # a single page
         listing.speculative = True
         self._fill_window(listing)
@@ -217,7 +209,7 @@ class Crawl:
                 self.stop(
                     Failure(
                         FailureKind.LIMIT,
-                        f"more than {self.limits.max_pages} pages while {listing.action}",
+                        f"more than {self.limits.max_pages} pages while {listing.listing.action}",
                     )
                 )
                 return
@@ -260,8 +252,8 @@ class Crawl:
 
     def _settle(
         self,
-        future: Future[Reply],
-        then: Callable[[Reply], None],
+        future: Future[Any],
+        then: Callable[[Any], None],
         on_error: Callable[[Failure], None],
     ) -> None:
         try:

@@ -21,29 +21,18 @@ from gltui.inventory.model import Identity
 from gltui.inventory.spec import InstanceSpec
 
 if TYPE_CHECKING:
-    from gltui.adapters.gitlab_api import GitLabApi
+    from gltui.adapters.port import Connect, GitLabPort
 
 
-def identify(api: GitLabApi) -> Identity:
-    """``GET /user``: who the token signs in as."""
-    data = api.get("/user", action="signing in").data
-    if not isinstance(data, dict) or not isinstance(data.get("id"), int):
-        raise ApiFailure(Failure(FailureKind.BAD_RESPONSE, "GET /user did not describe a user"))
+def identify(api: GitLabPort) -> Identity:
+    """Who the token signs in as."""
+    data = api.whoami()
     return Identity(int(data["id"]), str(data.get("username", "")), data.get("is_admin") is True)
 
 
-def read_version(api: GitLabApi) -> str | None:
-    """``/metadata``, or ``/version`` on GitLab before 15.2."""
-    for path in ("/metadata", "/version"):
-        try:
-            data = api.get(path, action="reading the version").data
-        except ApiFailure as error:
-            if error.failure.kind is FailureKind.NOT_FOUND:
-                continue
-            raise
-        if isinstance(data, dict) and isinstance(data.get("version"), str):
-            return str(data["version"])
-    return None
+def read_version(api: GitLabPort) -> str | None:
+    """GitLab's version, where it says."""
+    return api.version()
 
 
 @dataclass(frozen=True)
@@ -85,21 +74,23 @@ def token_notes(
 
 
 def probe_instance(
-    spec: InstanceSpec, now: datetime, window: int, *, readonly: bool = False
+    spec: InstanceSpec,
+    now: datetime,
+    window: int,
+    *,
+    readonly: bool = False,
+    connect: Connect = api_for,
 ) -> Probe:
     """Sign in, read the version and the token's own record; never raises for GitLab trouble."""
     if spec.token_problem is not None:
         return Probe(spec, failure=Failure(FailureKind.NO_TOKEN, spec.token_problem))
-    api = api_for(spec)
+    api = connect(spec)
     try:
         who = identify(api)
         version = read_version(api)
         identity = Identity(who.user_id, who.username, who.is_admin, version)
         try:
-            own = parse.personal_token(
-                spec.name,
-                api.get("/personal_access_tokens/self", action="reading gltui's own token").data,
-            )
+            own = parse.personal_token(spec.name, api.own_token())
         except (ApiFailure, parse.MalformedTokenError):
             return Probe(
                 spec,

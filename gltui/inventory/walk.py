@@ -14,10 +14,12 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from datetime import datetime
-from typing import TYPE_CHECKING
+from typing import Any
 
 from gltui.adapters import parse
-from gltui.adapters.wire import ApiFailure, Reply
+from gltui.adapters.port import Connect, GitLabPort, Listed, Listing
+from gltui.adapters.wire import ApiFailure
+from gltui.domain.access import AccessLevel
 from gltui.domain.failures import Failure, FailureKind
 from gltui.domain.tokens import Resource, ResourceType, Token, TokenKind
 from gltui.inventory.admin_walk import admin_walk, classify_admin_rows, impersonation_walk
@@ -28,27 +30,27 @@ from gltui.inventory.model import Identity, InstanceInventory, Problem, Progress
 from gltui.inventory.probe import identify
 from gltui.inventory.spec import InstanceSpec
 
-if TYPE_CHECKING:
-    from gltui.adapters.gitlab_api import GitLabApi
-
-MAINTAINER, OWNER = 40, 50
+MAINTAINER, OWNER = int(AccessLevel.MAINTAINER), int(AccessLevel.OWNER)
 _BOT_USERNAME = re.compile(r"^(project|group)_(\d+)_bot")
 
 ProgressSink = Callable[[Progress], None]
 
 
 def walk_instance(
-    spec: InstanceSpec, now: datetime, on_progress: ProgressSink | None = None
+    spec: InstanceSpec,
+    now: datetime,
+    on_progress: ProgressSink | None = None,
+    *,
+    connect: Connect = api_for,
 ) -> InstanceInventory:
-    """Inventory one instance; never raises for GitLab or network trouble."""
+    """Inventory one instance; never raises for GitLab or network trouble.
+
+    ``connect`` gives the port for ``spec`` (the real client by default; tests pass a
+    fake, so the strategies are tested without sockets)."""
     if spec.token_problem is not None:
         failure = Failure(FailureKind.NO_TOKEN, spec.token_problem)
         return InstanceInventory(spec.name, spec.url, now, failure=failure)
-    # imported here: python-gitlab costs ~50 ms that the dashboard's first paint skips
-    from gltui.adapters.gitlab_api import RateGate
-
-    gate = RateGate(reserve=spec.concurrency * 2, max_wait=spec.max_wait)
-    holder: list[GitLabApi] = []
+    holder: list[GitLabPort] = []
 
     def waiting(seconds: float, why: str) -> None:
         if on_progress and holder:
@@ -57,7 +59,7 @@ def walk_instance(
                 Progress(spec.name, made, made + 1, note=f"waiting {seconds:.0f} s ({why})")
             )
 
-    api = api_for(spec, gate=gate, on_wait=waiting)
+    api = connect(spec, gated=True, on_wait=waiting)
     holder.append(api)
     try:
         return _walk(spec, api, now, on_progress)
@@ -72,7 +74,7 @@ def walk_instance(
 
 
 def _walk(
-    spec: InstanceSpec, api: GitLabApi, now: datetime, on_progress: ProgressSink | None
+    spec: InstanceSpec, api: GitLabPort, now: datetime, on_progress: ProgressSink | None
 ) -> InstanceInventory:
     def failed(failure: Failure, identity: Identity | None = None) -> InstanceInventory:
         if on_progress:
@@ -123,51 +125,26 @@ def _walk(
 
 
 def _about_the_instance(spec: InstanceSpec, crawl: Crawl, state: Collected) -> None:
-    """Version (``/metadata``, else ``/version``) and the token gltui itself uses."""
+    """The version and the token gltui itself uses, beside the listings."""
 
-    def version_from(reply: Reply) -> None:
-        if isinstance(reply.data, dict) and isinstance(reply.data.get("version"), str):
-            state.version = reply.data["version"]
+    def version_from(version: str | None) -> None:
+        state.version = version
 
-    def metadata_missing(failure: Failure) -> None:
-        if failure.kind is FailureKind.NOT_FOUND:  # before 15.2
-            crawl.get(
-                "/version",
-                None,
-                action="reading the version",
-                then=version_from,
-                on_error=problem_sink(state, "version"),
-            )
-        else:
-            state.problems.append(Problem("version", failure))
-
-    crawl.get(
-        "/metadata",
-        None,
-        action="reading the version",
-        then=version_from,
-        on_error=metadata_missing,
-    )
-
-    def own_token(reply: Reply) -> None:
-        if isinstance(reply.data, dict):
-            try:
-                state.own_token = parse.personal_token(spec.name, reply.data)
-            except ROW_ERRORS:
-                return
+    def own_token(data: dict[str, Any]) -> None:
+        try:
+            state.own_token = parse.personal_token(spec.name, data)
+        except ROW_ERRORS:
+            return
 
     def self_unknown(failure: Failure) -> None:
         # before 15.5 GitLab cannot say which token is calling: degrade quietly
         if failure.kind not in (FailureKind.NOT_FOUND, FailureKind.BAD_RESPONSE):
             state.problems.append(Problem("own token", failure))
 
-    crawl.get(
-        "/personal_access_tokens/self",
-        None,
-        action="reading gltui's own token",
-        then=own_token,
-        on_error=self_unknown,
+    crawl.call(
+        lambda port: port.version(), then=version_from, on_error=problem_sink(state, "version")
     )
+    crawl.call(lambda port: port.own_token(), then=own_token, on_error=self_unknown)
 
 
 def _user_walk(spec: InstanceSpec, crawl: Crawl, state: Collected, me: Identity) -> None:
@@ -176,8 +153,7 @@ def _user_walk(spec: InstanceSpec, crawl: Crawl, state: Collected, me: Identity)
         list_tokens(
             crawl,
             state,
-            "/personal_access_tokens",
-            "listing your personal access tokens",
+            Listing(Listed.PERSONAL_TOKENS, "listing your personal access tokens"),
             lambda row: parse.personal_token(spec.name, row, username=owner_name),
             "personal access tokens",
             Scope(frozenset({TokenKind.PERSONAL})),
@@ -185,9 +161,7 @@ def _user_walk(spec: InstanceSpec, crawl: Crawl, state: Collected, me: Identity)
     wants_projects = bool({TokenKind.PROJECT, TokenKind.DEPLOY} & spec.kinds)
     if wants_projects:
         crawl.list_all(
-            "/projects",
-            {"min_access_level": MAINTAINER, "order_by": "id", "sort": "asc", "simple": True},
-            action="listing your projects",
+            Listing(Listed.PROJECTS, "listing your projects", min_access_level=MAINTAINER),
             on_rows=lambda rows: _each_project(spec, crawl, state, rows),
             on_error=problem_sink(
                 state,
@@ -197,9 +171,7 @@ def _user_walk(spec: InstanceSpec, crawl: Crawl, state: Collected, me: Identity)
         )
     if TokenKind.DEPLOY in spec.kinds:
         crawl.list_all(
-            "/groups",
-            {"min_access_level": MAINTAINER},
-            action="listing your groups",
+            Listing(Listed.GROUPS, "listing your groups", min_access_level=MAINTAINER),
             on_rows=lambda rows: _each_group(spec, crawl, state, rows, deploy=True, access=False),
             on_error=problem_sink(
                 state, "groups", Scope(frozenset({TokenKind.DEPLOY}), ResourceType.GROUP)
@@ -207,9 +179,7 @@ def _user_walk(spec: InstanceSpec, crawl: Crawl, state: Collected, me: Identity)
         )
     if TokenKind.GROUP in spec.kinds:
         crawl.list_all(
-            "/groups",
-            {"min_access_level": OWNER},
-            action="listing the groups you own",
+            Listing(Listed.GROUPS, "listing the groups you own", min_access_level=OWNER),
             on_rows=lambda rows: _each_group(spec, crawl, state, rows, deploy=False, access=True),
             on_error=problem_sink(
                 state, "groups", Scope(frozenset({TokenKind.GROUP}), ResourceType.GROUP)
@@ -227,14 +197,16 @@ def _resource_listings(
     deploy: bool,
 ) -> None:
     kind = TokenKind(resource.type.value)
-    base = f"/{resource.type.value}s/{resource.id}"
     label = f"{resource.type.value} {resource.path}"
     if access:
         list_tokens(
             crawl,
             state,
-            f"{base}/access_tokens",
-            f"listing the access tokens of {label}",
+            Listing(
+                Listed.RESOURCE_ACCESS_TOKENS,
+                f"listing the access tokens of {label}",
+                resource=resource,
+            ),
             lambda row: parse.personal_token(spec.name, row, kind=kind, resource=resource),
             label,
             Scope(frozenset({kind}), resource.type, resource.id),
@@ -243,8 +215,11 @@ def _resource_listings(
         list_tokens(
             crawl,
             state,
-            f"{base}/deploy_tokens",
-            f"listing the deploy tokens of {label}",
+            Listing(
+                Listed.RESOURCE_DEPLOY_TOKENS,
+                f"listing the deploy tokens of {label}",
+                resource=resource,
+            ),
             lambda row: parse.deploy_token(spec.name, row, resource=resource),
             label,
             Scope(frozenset({TokenKind.DEPLOY}), resource.type, resource.id),

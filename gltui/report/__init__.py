@@ -1,1 +1,1 @@
-"""The headless twin: the inventory as a table or JSON (issue 7 adds more formats)."""
+"""The headless twin: the inventory as a table, Markdown, JSON, CSV or OpenMetrics."""

@@ -25,7 +25,6 @@ from textual.widgets import Button, Input, Label, OptionList, Select, SelectionL
 from textual.widgets.option_list import Option
 from textual.widgets.selection_list import Selection
 
-from gltui.actions.endpoints import NotPossible, create_path, parse_version
 from gltui.actions.form import (
     CREATABLE_KINDS,
     CreateForm,
@@ -35,6 +34,7 @@ from gltui.actions.form import (
     template_table,
 )
 from gltui.actions.service import ActionError, Issued
+from gltui.adapters.endpoints import NotPossible, create_path, parse_version
 from gltui.domain.access import AccessLevel
 from gltui.domain.display import printable, printable_lines, printable_said
 from gltui.domain.errors import DomainError, ValidationError

@@ -192,7 +192,7 @@ class TokenActionsScreen(Screen[None]):
 
     # --- rotate -------------------------------------------------------------------
     def action_rotate(self) -> None:
-        from gltui.actions.endpoints import NotPossible, parse_version, rotate_call
+        from gltui.adapters.endpoints import NotPossible, parse_version, rotate_call
         from gltui.tui.screens.rotate import RotateScreen
         from gltui.tui.screens.secret import SecretScreen
 

@@ -1,14 +1,19 @@
-"""Which GitLab endpoint revokes, rotates or creates each kind of token, and since when.
+"""GitLab's REST vocabulary for tokens: which endpoint lists, revokes, rotates or
+creates each kind, with which parameters, and since which version.
 
 Pure functions over the domain model, so every rule is testable without HTTP.
-Paths are relative to ``/api/v4`` (python-gitlab adds it).
+Paths are relative to ``/api/v4`` (python-gitlab adds it). Only the adapter (and the
+UI, to say what is possible before asking) reads these; the walk names listings by
+what they list (:class:`~gltui.adapters.port.Listing`).
 """
 
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from typing import Any
 
+from gltui.adapters.port import Listed, Listing
 from gltui.domain.templates import CreateRequest
 from gltui.domain.tokens import ResourceType, Token, TokenKind
 
@@ -106,3 +111,39 @@ def create_path(request: CreateRequest, *, user_id: int, is_admin: bool) -> str:
     if kind in (TokenKind.PROJECT, TokenKind.GROUP):
         return f"/{plural}/{request.resource.id}/access_tokens"
     raise NotPossible(f"gltui cannot create {kind.value} tokens")
+
+
+def resource_path(resource_type: ResourceType, resource_id: int | str) -> str:
+    """``/projects/7`` or ``/groups/acme%2Fweb`` (a path must be URL-encoded by the caller)."""
+    plural = "projects" if resource_type is ResourceType.PROJECT else "groups"
+    return f"/{plural}/{resource_id}"
+
+
+def listing_request(listing: Listing) -> tuple[str, dict[str, Any]]:
+    """The path and query parameters of ``listing`` (paging parameters aside)."""
+    what = listing.what
+    if what is Listed.PERSONAL_TOKENS:
+        return "/personal_access_tokens", {}
+    if what is Listed.USERS:
+        return "/users", {}
+    if what is Listed.DEPLOY_TOKENS:
+        return "/deploy_tokens", {}
+    if what is Listed.PROJECTS:
+        params: dict[str, Any] = {"order_by": "id", "sort": "asc", "simple": True}
+        if listing.min_access_level is not None:
+            params["min_access_level"] = listing.min_access_level
+        return "/projects", params
+    if what is Listed.GROUPS:
+        if listing.min_access_level is not None:
+            return "/groups", {"min_access_level": listing.min_access_level}
+        return "/groups", {"all_available": True}
+    if what is Listed.IMPERSONATION_TOKENS:
+        if listing.user_id is None:
+            raise ValueError("an impersonation listing names its user")
+        return f"/users/{listing.user_id}/impersonation_tokens", {}
+    if listing.resource is None:
+        raise ValueError(f"a {what.value} listing names its project or group")
+    base = resource_path(listing.resource.type, listing.resource.id)
+    if what is Listed.RESOURCE_ACCESS_TOKENS:
+        return f"{base}/access_tokens", {}
+    return f"{base}/deploy_tokens", {}

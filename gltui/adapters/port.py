@@ -1,0 +1,113 @@
+"""The port: every GitLab token operation gltui uses, as a typed interface.
+
+The inventory's walk strategies, ``config check``'s probe and the write side are
+written against :class:`GitLabPort`, never against paths, query parameters or
+paging headers: those live in :mod:`gltui.adapters.endpoints` and the one
+implementation, :class:`~gltui.adapters.gitlab_api.GitLabApi`. Tests drive the
+strategies with an in-memory fake of this port (``tests/fake_port.py``); the
+sandbox stays for the integration tests. A new token kind arrives as a new
+:class:`Listed` member (and its endpoint), not as paths scattered through a walk.
+
+Light on purpose: nothing here imports python-gitlab, so the dashboard can type
+against the port before the client is loaded.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date
+from enum import StrEnum
+from typing import Any, Protocol
+
+from gltui.domain.templates import CreateRequest
+from gltui.domain.tokens import Resource, ResourceType, Token
+
+
+class Listed(StrEnum):
+    """What a paged listing lists."""
+
+    PERSONAL_TOKENS = "personal_tokens"
+    """The caller's personal access tokens; for an administrator, every PAT-table row."""
+    USERS = "users"
+    PROJECTS = "projects"
+    GROUPS = "groups"
+    RESOURCE_ACCESS_TOKENS = "resource_access_tokens"
+    """A project's or group's access tokens (``resource`` says which)."""
+    RESOURCE_DEPLOY_TOKENS = "resource_deploy_tokens"
+    DEPLOY_TOKENS = "deploy_tokens"
+    """Every deploy token of the instance (administrators)."""
+    IMPERSONATION_TOKENS = "impersonation_tokens"
+    """One user's impersonation tokens (``user_id``; administrators)."""
+
+
+@dataclass(frozen=True)
+class Listing:
+    """One paged listing, named by what it lists: the adapter knows where it lives."""
+
+    what: Listed
+    action: str
+    """What gltui is doing, in words, for failures ("listing your projects")."""
+    resource: Resource | None = None
+    user_id: int | None = None
+    min_access_level: int | None = None
+    """Projects or groups where the caller has at least this role; ``None``: all of them."""
+
+
+@dataclass(frozen=True)
+class Page:
+    """One page of a listing: its rows (as GitLab sent them) and what it says of the rest."""
+
+    rows: Any
+    total_pages: int | None = None
+    """``X-Total-Pages``; GitLab stops counting above 10,000 rows."""
+    next_page: int | None = None
+    """``X-Next-Page``; absent on the last page."""
+
+
+class GitLabPort(Protocol):
+    """One GitLab instance's token API. Every method raises
+    :class:`~gltui.adapters.wire.ApiFailure` (a safe, actionable failure) when GitLab or
+    the network fails, and is safe to call from several threads at once."""
+
+    name: str
+    requests_made: int
+    walk_deadline: float | None
+    """A monotonic time no request may outlast (the instance walk's end)."""
+
+    def whoami(self) -> dict[str, Any]:
+        """The signed-in user (``GET /user``)."""
+
+    def version(self) -> str | None:
+        """GitLab's version (``/metadata``, else ``/version`` before 15.2)."""
+
+    def own_token(self) -> dict[str, Any]:
+        """The token gltui calls with (``/personal_access_tokens/self``, 15.5+)."""
+
+    def page(self, listing: Listing, number: int, per_page: int) -> Page:
+        """Page ``number`` of ``listing``."""
+
+    def resources(
+        self, resource_type: ResourceType, min_access_level: int, search: str = ""
+    ) -> list[dict[str, Any]]:
+        """The first page of projects or groups where the caller has the role."""
+
+    def resource(self, resource_type: ResourceType, path: str) -> dict[str, Any]:
+        """A project or group by its full path."""
+
+    def revoke(self, token: Token) -> None:
+        """Revoke ``token`` (raises :class:`~gltui.adapters.endpoints.NotPossible` when
+        GitLab has no way)."""
+
+    def rotate(self, token: Token, expires_at: date | None, version: str | None) -> Any:
+        """Rotate ``token``; GitLab's answer holds the successor and its value."""
+
+    def create(self, request: CreateRequest, *, user_id: int, is_admin: bool) -> Any:
+        """Create the token ``request`` describes; the answer holds its value."""
+
+    def close(self) -> None:
+        """Release the connections."""
+
+
+Connect = Callable[..., GitLabPort]
+"""How a walk gets its port for an instance (the real client, or a test's fake)."""
