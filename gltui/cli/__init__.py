@@ -1,0 +1,50 @@
+"""The ``gltui`` command: dashboard (default), demo, report, revoke, create, config, sandbox.
+
+Sub-commands import what they need lazily so ``gltui --help`` stays fast and
+``gltui sandbox`` never loads Textual. Errors end as one line on stderr and a
+non-zero exit code, never a traceback.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from gltui.cli.common import EXIT_ERROR, EXIT_USAGE, request_log
+from gltui.cli.parser import build_parser
+from gltui.cli.run import (
+    run_config,
+    run_create,
+    run_dashboard,
+    run_demo,
+    run_report,
+    run_revoke,
+    run_sandbox,
+)
+
+__all__ = ["build_parser", "main"]
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the command line; returns the process exit code."""
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    args.request_log = request_log(args.log)
+    if args.log and args.request_log is None:
+        return EXIT_USAGE
+    if args.command == "sandbox":
+        return run_sandbox(args)
+    if args.command == "demo":
+        return run_demo(args.readonly or args.demo_readonly, args.request_log)
+    if args.command == "report":
+        try:
+            return run_report(args)
+        except KeyboardInterrupt:
+            return EXIT_ERROR
+    if args.command == "config":
+        return run_config(args)
+    if args.command in ("revoke", "create"):
+        try:
+            return run_revoke(args) if args.command == "revoke" else run_create(args)
+        except KeyboardInterrupt:
+            return EXIT_ERROR
+    return run_dashboard(args)

@@ -1,0 +1,232 @@
+"""The ``gltui`` argument parser: every sub-command, its options and their types."""
+
+from __future__ import annotations
+
+import argparse
+from datetime import date
+from typing import TYPE_CHECKING, Any
+
+from gltui import __version__
+from gltui.domain.tokens import TokenKind
+
+if TYPE_CHECKING:
+    pass
+
+
+def fraction(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number") from None
+    if not 0.0 <= value <= 1.0:
+        raise argparse.ArgumentTypeError("must be between 0 and 1")
+    return value
+
+
+def non_negative(kind: type[int] | type[float]) -> argparse._ActionType:
+    def convert(text: str) -> float:
+        try:
+            value = kind(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"{text!r} is not a number") from None
+        if value < 0:
+            raise argparse.ArgumentTypeError("must not be negative")
+        return value
+
+    return convert
+
+
+def days(text: str) -> int:
+    value = text.strip().removesuffix("d")
+    if not value.isdigit():
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number of days, e.g. 14d")
+    return int(value)
+
+
+def iso_day(text: str) -> date:
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a date like 2027-01-31") from None
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser for every sub-command."""
+    parser = argparse.ArgumentParser(
+        prog="gltui",
+        description="Every GitLab access token you own or administer, across instances.",
+    )
+    parser.add_argument("--version", action="version", version=f"gltui {__version__}")
+    parser.add_argument(
+        "--config",
+        metavar="PATH",
+        help="the configuration file (default: $GLTUI_CONFIG, else gltui/config.toml in your "
+        "config directory)",
+    )
+    parser.add_argument(
+        "--readonly",
+        action="store_true",
+        help="offer no action that changes anything on GitLab (no revoke, rotate or create)",
+    )
+    parser.add_argument(
+        "--log",
+        metavar="FILE",
+        help="append one JSON line per HTTP request to FILE (method, path without query, "
+        "status, time, retries, refusals; never a header or a body)",
+    )
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND")
+    config = commands.add_parser("config", help="where the configuration is, and whether it works")
+    config_commands = config.add_subparsers(dest="config_command", metavar="ACTION", required=True)
+    config_commands.add_parser("path", help="print the configuration file's path")
+    config_commands.add_parser(
+        "check",
+        help="validate the file, then sign in to every instance and check the token gltui uses",
+    )
+    importing = config_commands.add_parser(
+        "import", help="add the instances of python-gitlab's configuration file"
+    )
+    importing.add_argument(
+        "--from",
+        dest="source",
+        metavar="PATH",
+        help="a python-gitlab config file (default: the places python-gitlab reads)",
+    )
+    demo = commands.add_parser(
+        "demo",
+        help="the dashboard on two embedded sandbox instances (touches no real files)",
+        description="Start two sandbox GitLab instances and open the dashboard on them.",
+    )
+    demo.add_argument(
+        "--readonly", dest="demo_readonly", action="store_true", help="offer no mutating action"
+    )
+    report = commands.add_parser(
+        "report",
+        help="print every token of every instance (table, JSON, Markdown, CSV, OpenMetrics)",
+        description=(
+            "Refresh every instance and print its tokens. Instances come from the configuration "
+            "file (and GITLAB_URL/GITLAB_TOKEN), or --demo for the sandboxes. "
+            "Exit codes: 0 nothing to report, 1 an instance failed, 2 bad usage, 3 a token "
+            "matched --fail-on."
+        ),
+    )
+    report.add_argument(
+        "--format", choices=("table", "json", "markdown", "csv", "openmetrics"), default="table"
+    )
+    report.add_argument(
+        "--state",
+        action="append",
+        choices=("active", "expiring", "revoked", "expired"),
+        help="only tokens in this state (repeatable; active includes expiring)",
+    )
+    report.add_argument(
+        "--expiring-within",
+        type=days,
+        metavar="DAYS",
+        help="only working tokens expiring within this many days (e.g. 14 or 14d)",
+    )
+    report.add_argument("--instance", action="append", metavar="NAME", help="repeatable")
+    report.add_argument(
+        "--kind", action="append", choices=[kind.value for kind in TokenKind], help="repeatable"
+    )
+    report.add_argument(
+        "--flag",
+        action="append",
+        choices=("broad-scope", "never-used", "stale", "long-lived", "drift"),
+        help="only tokens with this audit flag (repeatable)",
+    )
+    report.add_argument(
+        "--fail-on",
+        action="append",
+        choices=("expiring", "expired", "risk"),
+        help="exit 3 when a token is expiring, expired, or active with write/admin scopes",
+    )
+    report.add_argument(
+        "--since-last-review",
+        action="store_true",
+        help="only tokens that changed since the last review sign-off (or a week of history), "
+        "and the ones GitLab stopped listing",
+    )
+    report.add_argument(
+        "--offline", action="store_true", help="print the last snapshots; no network call"
+    )
+    report.add_argument("--demo", action="store_true", help="report on the demo sandboxes")
+    add_action_parsers(commands)
+    sandbox = commands.add_parser(
+        "sandbox",
+        help="serve a GitLab-compatible token API on 127.0.0.1",
+        description=(
+            "Serve GitLab's token REST API on 127.0.0.1 until interrupted. The first line "
+            "on stdout is JSON: the URL, the version and one token per persona."
+        ),
+    )
+    sandbox.add_argument("--port", type=non_negative(int), default=0, help="0 picks a free port")
+    sandbox.add_argument("--seed", type=int, default=1, help="same seed, same data (default 1)")
+    sandbox.add_argument(
+        "--scale", default="small", help="small, large, or a number of generated projects"
+    )
+    sandbox.add_argument(
+        "--latency-ms", type=non_negative(float), default=0.0, help="delay before every answer"
+    )
+    sandbox.add_argument(
+        "--rate-limit",
+        type=non_negative(int),
+        default=0,
+        help="requests per client per --rate-period seconds before 429 (0: off)",
+    )
+    sandbox.add_argument("--rate-period", type=non_negative(int), default=1, metavar="SECONDS")
+    sandbox.add_argument(
+        "--fail-rate", type=fraction, default=0.0, help="fraction of answers that are 5xx"
+    )
+    sandbox.add_argument(
+        "--token-limit",
+        type=int,
+        default=0,
+        metavar="N",
+        help="active access tokens a project or group may hold (0: no limit)",
+    )
+    sandbox.add_argument(
+        "--version",
+        dest="gitlab_version",
+        default="current",
+        metavar="X.Y.Z",
+        help="GitLab version to emulate, or a profile: current, 16, 15 (default current)",
+    )
+    sandbox.add_argument("--verbose", action="store_true", help="log requests (no query strings)")
+    return parser
+
+
+def add_action_parsers(commands: Any) -> None:
+    """``gltui revoke`` and ``gltui create``."""
+    revoke = commands.add_parser(
+        "revoke",
+        help="revoke tokens by id or name (asks for the word 'revoke' unless --yes)",
+        description="Revoke tokens on one instance. Exit codes: 0 done, 1 refused or failed, "
+        "2 bad usage or not confirmed.",
+    )
+    revoke.add_argument("--instance", metavar="NAME", help="needed when several are configured")
+    revoke.add_argument("--id", type=int, action="append", default=[], help="repeatable")
+    revoke.add_argument("--name", action="append", default=[], help="exact name; repeatable")
+    revoke.add_argument("--kind", choices=[kind.value for kind in TokenKind])
+    revoke.add_argument("--yes", action="store_true", help="do not ask for confirmation")
+    revoke.add_argument(
+        "--including-own", action="store_true", help="allow revoking the token gltui uses"
+    )
+    revoke.add_argument("--json", action="store_true", help="results as JSON on stdout")
+    create = commands.add_parser(
+        "create",
+        help="create a token from a template; prints its value once, on stdout",
+        description="Create a token from a template. Exit codes: 0 created (the value is on "
+        "stdout), 1 refused or failed, 2 bad usage, 3 finish in GitLab's web form (its "
+        "prefilled address is on stdout: only administrators can create personal tokens "
+        "through the API).",
+    )
+    create.add_argument("--template", required=True, metavar="ID")
+    create.add_argument("--instance", metavar="NAME", help="needed when several are configured")
+    create.add_argument("--kind", choices=("personal", "project", "group", "deploy"))
+    target = create.add_mutually_exclusive_group()
+    target.add_argument("--project", metavar="PATH", help="e.g. acme/website")
+    target.add_argument("--group", metavar="PATH", help="e.g. acme")
+    create.add_argument("--name", help="default: the template's id")
+    create.add_argument("--expires", type=iso_day, metavar="YYYY-MM-DD")
+    create.add_argument("--role", help="project/group tokens: guest, reporter, developer, ...")
+    create.add_argument("--json", action="store_true", help="the token and its value as JSON")
