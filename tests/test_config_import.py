@@ -125,3 +125,30 @@ def test_cli_import(tmp_path: Path) -> None:
     assert names == ["work", "home"]
     again = import_into(target, source)
     assert "nothing new" in again.stdout
+
+
+def test_a_section_with_a_configured_url_is_skipped_with_the_reason(tmp_path: Path) -> None:
+    source = tmp_path / "python-gitlab.cfg"
+    source.write_text(
+        "[a]\nurl = https://one.example\nprivate_token = x\n\n"
+        "[b]\nurl = https://one.example/\nprivate_token = y\n\n"
+        "[c]\nurl = https://two.example\nprivate_token = z\n"
+    )
+    config = tmp_path / "config.toml"
+    config.write_text('[[instances]]\nname = "old"\nurl = "https://two.example"\ntoken_env = "T"\n')
+    env = {**os.environ, "GLTUI_CONFIG": str(config)}
+    done = subprocess.run(
+        [sys.executable, "-m", "gltui", "config", "import", "--from", str(source)],
+        capture_output=True,
+        text=True,
+        env=env,
+        check=False,
+        timeout=60,
+    )
+    assert done.returncode == 0, done.stderr
+    assert "skipped 'b': https://one.example is already the section 'a' above" in done.stdout
+    assert "skipped 'c': https://two.example is already the configured instance 'old'" in (
+        done.stdout
+    )
+    assert "added to" in done.stdout
+    assert [i.name for i in load_config(config, {"T": "t"}).instances] == ["old", "a"]

@@ -7,7 +7,11 @@ from datetime import date
 from typing import TYPE_CHECKING, Any
 
 from gltui import __version__
+from gltui.actions.form import CREATABLE_KINDS
+from gltui.domain.audit import Flag
+from gltui.domain.states import TokenState
 from gltui.domain.tokens import TokenKind
+from gltui.report.filters import FAIL_CONDITIONS
 
 if TYPE_CHECKING:
     pass
@@ -115,7 +119,7 @@ def build_parser() -> argparse.ArgumentParser:
     report.add_argument(
         "--state",
         action="append",
-        choices=("active", "expiring", "revoked", "expired"),
+        choices=[state.value for state in TokenState],
         help="only tokens in this state (repeatable; active includes expiring)",
     )
     report.add_argument(
@@ -131,13 +135,13 @@ def build_parser() -> argparse.ArgumentParser:
     report.add_argument(
         "--flag",
         action="append",
-        choices=("broad-scope", "never-used", "stale", "long-lived", "drift"),
+        choices=[flag.value for flag in Flag],
         help="only tokens with this audit flag (repeatable)",
     )
     report.add_argument(
         "--fail-on",
         action="append",
-        choices=("expiring", "expired", "risk"),
+        choices=FAIL_CONDITIONS,
         help="exit 3 when a token is expiring, expired, or active with write/admin scopes",
     )
     report.add_argument(
@@ -222,7 +226,7 @@ def add_action_parsers(commands: Any) -> None:
     )
     create.add_argument("--template", required=True, metavar="ID")
     create.add_argument("--instance", metavar="NAME", help="needed when several are configured")
-    create.add_argument("--kind", choices=("personal", "project", "group", "deploy"))
+    create.add_argument("--kind", choices=[kind.value for kind in CREATABLE_KINDS])
     target = create.add_mutually_exclusive_group()
     target.add_argument("--project", metavar="PATH", help="e.g. acme/website")
     target.add_argument("--group", metavar="PATH", help="e.g. acme")

@@ -106,7 +106,7 @@ def run_import(args: argparse.Namespace) -> int:
         tables += more
         notes += said
     try:
-        added = add_instances(target, tables)
+        added = add_instances(target, tables, on_skip=notes.append)
     except ConfigError as error:
         print(f"gltui config import: {printable_said(str(error))}", file=sys.stderr)
         return EXIT_ERROR
@@ -140,7 +140,7 @@ def first_run(args: argparse.Namespace) -> int | None:
         return EXIT_USAGE
     if config.instances or not (sys.stdin.isatty() and sys.stdout.isatty()):
         return None
-    from gltui.tui.app import utc_now
+    from gltui.clock import utc_now
     from gltui.tui.screens.welcome import FirstRunApp
 
     choice = FirstRunApp(config.path, utc_now).run()

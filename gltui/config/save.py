@@ -16,6 +16,7 @@ using that configuration agrees on.
 from __future__ import annotations
 
 import tomllib
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -44,32 +45,44 @@ def _write(path: Path, data: dict[str, Any]) -> None:
     write_private(write_target(path), tomli_w.dumps(data).encode())
 
 
-def add_instances(path: Path, tables: list[dict[str, Any]]) -> list[str]:
+def add_instances(
+    path: Path, tables: list[dict[str, Any]], on_skip: Callable[[str], None] | None = None
+) -> list[str]:
     """Append instance tables not already configured (same URL); returns the names added.
 
-    A name already in use gets a numbered suffix rather than replacing anything.
+    A name already in use gets a numbered suffix rather than replacing anything; a table
+    whose URL is already configured (or came earlier in ``tables``) is skipped, and
+    ``on_skip`` hears why, in words: an import that adds nothing must say so.
     """
     with locked(path):
-        return _add_instances(path, tables)
+        return _add_instances(path, tables, on_skip or (lambda reason: None))
 
 
-def _add_instances(path: Path, tables: list[dict[str, Any]]) -> list[str]:
+def _add_instances(
+    path: Path, tables: list[dict[str, Any]], on_skip: Callable[[str], None]
+) -> list[str]:
     data = _read(path)
     instances = data.setdefault("instances", [])
     if not isinstance(instances, list):
         raise ConfigError(path, "instances", "must be an array of tables: [[instances]]")
-    urls = {str(i.get("url", "")).rstrip("/") for i in instances if isinstance(i, dict)}
+    urls = {
+        str(i.get("url", "")).rstrip("/"): f"the configured instance {i.get('name', '?')!r}"
+        for i in instances
+        if isinstance(i, dict)
+    }
     names = {str(i.get("name", "")) for i in instances if isinstance(i, dict)}
     added = []
     for table in tables:
-        if str(table["url"]).rstrip("/") in urls:
+        url = str(table["url"]).rstrip("/")
+        if url in urls:
+            on_skip(f"skipped {table['name']!r}: {url} is already {urls[url]}")
             continue
         name, number = str(table["name"]), 2
         while name in names:
             name, number = f"{table['name']} {number}", number + 1
         instances.append({**table, "name": name})
         names.add(name)
-        urls.add(str(table["url"]).rstrip("/"))
+        urls[url] = f"the section {table['name']!r} above"
         added.append(name)
     if added:
         _write(path, data)

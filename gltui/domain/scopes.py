@@ -69,21 +69,17 @@ DEPLOY_TOKEN_SCOPES = frozenset(
     }
 )
 
-SELF_SERVICE_PERSONAL_SCOPES = frozenset({"k8s_proxy", "self_rotate"})
-"""The only scopes a non-admin may give a personal token created over the API."""
-
 _ADMIN_POWER_SCOPES = frozenset({"sudo", "admin_mode"})
-_WRITE_SCOPES = frozenset({"api", "create_runner", "manage_runner", "k8s_proxy", "ai_features"})
 
 
 def scope_risk(scope: str) -> ScopeRisk:
-    """Classify one scope. Unknown scopes count as write: assume the worst."""
+    """Classify one scope: ``sudo``/``admin_mode`` admin, ``read_*`` read, and everything
+    else (``api``, ``write_*``, ``create_runner``, ``k8s_proxy``, ``ai_features``, scopes
+    GitLab adds later) write: assume the worst."""
     if scope in _ADMIN_POWER_SCOPES:
         return ScopeRisk.ADMIN
     if scope == "self_rotate":
         return ScopeRisk.SELF_ROTATE
-    if scope in _WRITE_SCOPES or scope.startswith("write_"):
-        return ScopeRisk.WRITE
     if scope.startswith("read_"):
         return ScopeRisk.READ
     return ScopeRisk.WRITE
