@@ -151,22 +151,16 @@ class Crawl:
             )
             return
         if len(rows) > self.limits.rows_per_page:
-            self.stop(
-                Failure(
-                    FailureKind.LIMIT,
-                    f"a page held {len(rows)} rows, more than the {self.limits.rows_per_page} "
-                    f"asked for, while {action}",
-                )
+            self._past_bound(
+                f"a page held {len(rows)} rows, more than the {self.limits.rows_per_page} "
+                f"asked for, while {action}"
             )
             return
         if listing.end_page is None or page <= listing.end_page:
             self.rows_seen += len(rows)
             if self.rows_seen > self.limits.max_rows:
-                self.stop(
-                    Failure(
-                        FailureKind.LIMIT,
-                        f"more than {self.limits.max_rows} rows on this instance (while {action})",
-                    )
+                self._past_bound(
+                    f"more than {self.limits.max_rows} rows on this instance (while {action})"
                 )
                 return
             listing.on_rows([row for row in rows if isinstance(row, dict)])
@@ -181,12 +175,9 @@ class Crawl:
         total_pages = first.total_pages
         if total_pages is not None:
             if total_pages > self.limits.max_pages:
-                self.stop(
-                    Failure(
-                        FailureKind.LIMIT,
-                        f"GitLab counts {total_pages} pages, more than the limit of "
-                        f"{self.limits.max_pages}, while {listing.listing.action}",
-                    )
+                self._past_bound(
+                    f"GitLab counts {total_pages} pages, more than the limit of "
+                    f"{self.limits.max_pages}, while {listing.listing.action}"
                 )
                 return
             listing.end_page = total_pages
@@ -206,15 +197,16 @@ class Crawl:
             and (listing.end_page is None or listing.next_page <= listing.end_page)
         ):
             if listing.next_page > self.limits.max_pages:
-                self.stop(
-                    Failure(
-                        FailureKind.LIMIT,
-                        f"more than {self.limits.max_pages} pages while {listing.listing.action}",
-                    )
+                self._past_bound(
+                    f"more than {self.limits.max_pages} pages while {listing.listing.action}"
                 )
                 return
             self._request_page(listing, listing.next_page)
             listing.next_page += 1
+
+    def _past_bound(self, what: str) -> None:
+        """A bound of :class:`CrawlLimits` was passed: the walk ends, saying which."""
+        self.stop(Failure(FailureKind.LIMIT, what))
 
     def stop(self, failure: Failure) -> None:
         """End the walk: ``failure`` says why (a bound was passed, a callback gave up)."""
