@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import http.client
 import json
+import os
+import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -67,6 +69,36 @@ def call(
 
 SandboxFactory = Callable[..., RunningSandbox]
 
+LOCAL_ZONES = {
+    "UTC": timedelta(0),
+    "Pacific/Kiritimati": timedelta(hours=14),  # the farthest east: its date is UTC's + 1
+    "America/Adak": timedelta(hours=-10),  # far west, and NOW (November) is outside its DST
+}
+"""Zones the process runs in for ``local_timezone``, with their offset at ``NOW``."""
+
+
+@pytest.fixture(params=list(LOCAL_ZONES))
+def local_timezone(request: pytest.FixtureRequest) -> Iterator[str]:
+    """Run the test with the process's local time zone set to a far-off zone (``TZ`` and
+    ``time.tzset``), then restore it: GitLab's rules are in UTC, so a rule that reads
+    local time by mistake passes on a UTC machine and fails here.
+
+    Per test, so it holds under xdist (each worker is its own process)."""
+    zone: str = request.param
+    before = os.environ.get("TZ")
+    os.environ["TZ"] = zone
+    time.tzset()
+    try:
+        offset = NOW.astimezone().utcoffset()
+        assert offset == LOCAL_ZONES[zone], f"TZ={zone} did not take effect (no tzdata?)"
+        yield zone
+    finally:
+        if before is None:
+            del os.environ["TZ"]
+        else:
+            os.environ["TZ"] = before
+        time.tzset()
+
 
 @pytest.fixture(autouse=True)
 def private_files(
@@ -106,21 +138,3 @@ def client(sandbox: RunningSandbox, persona: str, **options: Any) -> gitlab.Gitl
     """python-gitlab signed in as one of the sandbox's personas."""
     token = getattr(sandbox.credentials, persona)
     return gitlab.Gitlab(sandbox.url, private_token=token, **options)
-
-
-@pytest.fixture
-def captured_secrets() -> Iterator[list[str]]:
-    """Values shown by a SecretScreen during the test (for the leak scans)."""
-    from gltui.tui.screens.secret import SecretScreen  # Textual loads only for UI tests
-
-    found: list[str] = []
-    original = SecretScreen.on_mount
-
-    def spy(self: SecretScreen) -> None:
-        if self._secret is not None:
-            found.append(self._secret.reveal())
-        original(self)
-
-    SecretScreen.on_mount = spy  # type: ignore[method-assign]
-    yield found
-    SecretScreen.on_mount = original  # type: ignore[method-assign]

@@ -10,6 +10,8 @@ from gltui.domain.audit import Flag, audit, drift
 from gltui.domain.templates import BUILTIN_TEMPLATES
 from gltui.domain.tokens import Token, TokenKind
 
+pytestmark = pytest.mark.usefixtures("local_timezone")  # UTC and two far-off zones
+
 NOW = datetime(2026, 11, 21, 12, 0, tzinfo=UTC)
 
 

@@ -9,6 +9,8 @@ from gltui.domain.errors import ValidationError
 from gltui.domain.scopes import ScopeRisk, highest_risk, scope_risk, validate_scopes
 from gltui.domain.tokens import TokenKind
 
+pytestmark = pytest.mark.usefixtures("local_timezone")  # UTC and two far-off zones
+
 
 @pytest.mark.parametrize(
     ("scope", "risk"),
@@ -57,6 +59,9 @@ def test_validate_scopes_dedupes_in_order() -> None:
         (TokenKind.PERSONAL, "read_package_registry", True, "only for deploy tokens"),
         (TokenKind.DEPLOY, "api", True, "not a deploy-token scope"),
         (TokenKind.PERSONAL, "root_everything", True, "not a GitLab scope"),
+        # a resource token is told about read_user only when it asked for read_user
+        (TokenKind.PROJECT, "read_package_registry", False, "only for deploy tokens"),
+        (TokenKind.GROUP, "root_everything", False, "not a GitLab scope"),
     ],
 )
 def test_invalid_scopes_name_the_reason(
@@ -69,6 +74,8 @@ def test_invalid_scopes_name_the_reason(
             is_admin=is_admin,
         )
     assert caught.value.field == "scopes"
+    if scope != "read_user":
+        assert "read_user" not in str(caught.value)
 
 
 def test_admins_may_hold_admin_scopes() -> None:

@@ -12,8 +12,12 @@ from gltui.domain.states import (
     classify,
     count_states,
     days_until_expiry,
+    tally,
+    window_end,
 )
 from gltui.domain.tokens import Expiry, Token, TokenKind
+
+pytestmark = pytest.mark.usefixtures("local_timezone")  # UTC and two far-off zones
 
 TODAY = date(2026, 11, 21)
 NOON = datetime(2026, 11, 21, 12, 0, tzinfo=UTC)
@@ -82,14 +86,44 @@ def test_deploy_tokens_compare_instants(expires_at: datetime, expected: TokenSta
     assert classify(token(expires_at, kind=TokenKind.DEPLOY), NOON) is expected
 
 
-def test_naive_datetimes_are_read_as_utc() -> None:
-    naive = datetime(2026, 11, 21, 11, 0)
-    assert classify(token(naive, kind=TokenKind.DEPLOY), NOON) is TokenState.EXPIRED
+@pytest.mark.parametrize(
+    ("naive", "expected"),
+    [
+        # an hour before NOON in UTC; in UTC-10 local time it would be 21:00 UTC (expiring)
+        (datetime(2026, 11, 21, 11, 0), TokenState.EXPIRED),
+        # 13 hours after NOON in UTC; in UTC+14 local time it would be 11:00 UTC (expired)
+        (datetime(2026, 11, 22, 1, 0), TokenState.EXPIRING),
+        # late on today+14 in UTC; in UTC-10 local time it would be past the window (active)
+        (datetime(2026, 12, 5, 23, 0), TokenState.EXPIRING),
+        # just past the window in UTC; in UTC+14 local time it would be inside it (expiring)
+        (datetime(2026, 12, 6, 1, 0), TokenState.ACTIVE),
+    ],
+)
+def test_naive_datetimes_are_read_as_utc(naive: datetime, expected: TokenState) -> None:
+    """Whatever the machine's zone (the module runs under UTC, UTC+14 and UTC-10)."""
+    assert classify(token(naive, kind=TokenKind.DEPLOY), NOON) is expected
+
+
+def test_a_naive_deploy_expiry_has_its_utc_date() -> None:
+    deploy = token(datetime(2026, 11, 22, 1, 0), kind=TokenKind.DEPLOY)
+    assert days_until_expiry(deploy, TODAY) == 1  # the 21st if read in UTC+14 local time
 
 
 def test_now_must_be_aware() -> None:
     with pytest.raises(ValueError, match="timezone-aware"):
         classify(token(None), datetime(2026, 11, 21, 12, 0))
+
+
+def test_window_end_is_midnight_utc_after_the_last_day() -> None:
+    assert window_end(NOON, 14) == datetime(2026, 12, 6, tzinfo=UTC)
+    assert window_end(NOON, 0) == datetime(2026, 11, 22, tzinfo=UTC)
+
+
+def test_a_negative_window_is_refused() -> None:
+    with pytest.raises(ValueError, match=r"^window_days must not be negative$"):
+        window_end(NOON, -1)
+    with pytest.raises(ValueError, match=r"^window_days must not be negative$"):
+        classify(token(in_days(3)), NOON, window_days=-1)
 
 
 def test_window_is_configurable() -> None:
@@ -109,19 +143,40 @@ def test_now_in_another_timezone_uses_the_utc_date() -> None:
 
 
 def test_count_states_sums_cards_like_gitlab() -> None:
+    """Every card has a different count, and plain active (3) differs from expiring (2),
+    so no card can stand in for another."""
     tokens = [
         token(in_days(0)),  # expired
         token(in_days(-3)),  # expired
+        token(in_days(-30)),  # expired
+        token(in_days(-400)),  # expired
         token(in_days(1)),  # expiring + active
         token(in_days(14)),  # expiring + active
         token(in_days(15)),  # active
+        token(in_days(200)),  # active
         token(None),  # active
         token(in_days(2), revoked=True),  # revoked
         token(in_days(-2), revoked=True),  # revoked (and expired, but revoked wins)
+        token(None, revoked=True),  # revoked
     ]
     counts = count_states(tokens, NOON)
-    assert counts == StateCounts(active=4, expiring=2, revoked=2, expired=2)
+    assert counts == StateCounts(active=5, expiring=2, revoked=3, expired=4)
     assert counts.total == len(tokens)
+
+
+def test_count_states_honours_its_window() -> None:
+    tokens = [token(in_days(days)) for days in (3, 20, 30, 31)]
+    assert count_states(tokens, NOON) == StateCounts(active=4, expiring=1)  # 14 by default
+    assert count_states(tokens, NOON, 14) == StateCounts(active=4, expiring=1)
+    assert count_states(tokens, NOON, 30) == StateCounts(active=4, expiring=3)
+    assert count_states(tokens, NOON, window_days=0) == StateCounts(active=4, expiring=0)
+
+
+def test_tally_counts_each_state_once_and_expiring_as_active() -> None:
+    states = [TokenState.EXPIRING] + [TokenState.ACTIVE] * 3 + [TokenState.REVOKED] * 4
+    states += [TokenState.EXPIRED] * 5
+    assert tally(states) == StateCounts(active=4, expiring=1, revoked=4, expired=5)
+    assert tally([]) == StateCounts()
 
 
 def test_days_until_expiry() -> None:

@@ -19,6 +19,8 @@ from gltui.domain.templates import (
 )
 from gltui.domain.tokens import Resource, ResourceType, TokenKind
 
+pytestmark = pytest.mark.usefixtures("local_timezone")  # UTC and two far-off zones
+
 TODAY = date(2026, 11, 21)
 PROJECT = Resource(ResourceType.PROJECT, 7, "acme/api")
 GROUP = Resource(ResourceType.GROUP, 3, "acme")

@@ -4,9 +4,13 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime, timedelta
 
+import pytest
+
 from gltui.domain.links import token_page_url
 from gltui.domain.timeline import weekly_counts
 from gltui.domain.tokens import Owner, Resource, ResourceType, Token, TokenKind
+
+pytestmark = pytest.mark.usefixtures("local_timezone")  # UTC and two far-off zones
 
 NOW = datetime(2026, 11, 21, 12, 0, tzinfo=UTC)
 

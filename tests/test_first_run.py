@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import stat
 from pathlib import Path
+from typing import Any
 
 import pytest
-from textual.widgets import Input
+from textual.app import App
+from textual.pilot import Pilot
+from textual.widgets import Button, Input, Static
 
 from gltui.config.load import load_config
 from gltui.domain.tokens import TokenKind
@@ -14,6 +17,7 @@ from gltui.sandbox.server import RunningSandbox
 from gltui.tui.screens.add_instance import AddInstanceScreen
 from gltui.tui.screens.welcome import FirstRunApp, WelcomeScreen
 from tests.conftest import fixed_clock
+from tests.driving import ObservedApp, ready, refreshed
 
 
 async def fill(app: FirstRunApp, field: str, text: str) -> None:
@@ -21,21 +25,24 @@ async def fill(app: FirstRunApp, field: str, text: str) -> None:
     await app.workers.wait_for_complete()
 
 
-AFTER_A_CLICK = 0.3
-"""A Button ignores clicks while its 0.2 s pressed effect lasts; people are slower."""
+async def done(app: App[Any], pilot: Pilot[Any]) -> None:
+    """Wait for the workers (the config file is read and written in them), then for
+    the screen to show what they answered."""
+    await app.workers.wait_for_complete()
+    await pilot.pause()
 
 
-async def wait_for_status(app: FirstRunApp, pilot: object, fragment: str) -> str:
-    from textual.pilot import Pilot
+async def click(app: App[Any], pilot: Pilot[Any], button: str) -> None:
+    """Click a button and wait for what it started. A Button ignores clicks during its
+    0.2 s pressed effect (people are slower than Pilot); without the effect every click
+    counts, so no test waits for it to wear off."""
+    app.screen.query_one(button, Button).active_effect_duration = 0
+    await pilot.click(button)
+    await done(app, pilot)
 
-    assert isinstance(pilot, Pilot)
-    text = ""
-    for _ in range(100):
-        await pilot.pause(0.05)
-        text = str(app.screen.query_one("#add-status").render())
-        if fragment in text:
-            return text
-    raise AssertionError(f"status never said {fragment!r}: {text!r}")
+
+def status(app: App[Any], selector: str = "#add-status") -> str:
+    return str(app.screen.query_one(selector, Static).render())
 
 
 async def test_add_test_and_save_an_instance(sandbox: RunningSandbox, tmp_path: Path) -> None:
@@ -50,24 +57,21 @@ async def test_add_test_and_save_an_instance(sandbox: RunningSandbox, tmp_path: 
         await fill(app, "name", "work")
         await fill(app, "url", "not a url")
         await pilot.pause()
-        await pilot.click("#test")
-        await wait_for_status(app, pilot, "is not an http(s) URL")
+        await click(app, pilot, "#test")
+        assert "is not an http(s) URL" in status(app)
         await fill(app, "url", sandbox.url)
         await pilot.click("#source-inline")
         await pilot.pause()
         assert app.screen.query_one("#source-value", Input).password  # pasted tokens are masked
         await fill(app, "source-value", sandbox.credentials.expired)
-        await pilot.pause(AFTER_A_CLICK)
-        await pilot.click("#test")
-        await wait_for_status(app, pilot, "The token gltui uses has expired")
+        await click(app, pilot, "#test")
+        assert "The token gltui uses has expired" in status(app)
         await fill(app, "source-value", sandbox.credentials.maintainer)
-        await pilot.pause(AFTER_A_CLICK)
-        await pilot.click("#test")
-
-        status = await wait_for_status(app, pilot, "signed in as mara")
-        assert sandbox.credentials.maintainer not in status
-        await pilot.click("#save")
-        await pilot.pause()
+        await click(app, pilot, "#test")
+        said = status(app)
+        assert "signed in as mara" in said
+        assert sandbox.credentials.maintainer not in said
+        await click(app, pilot, "#save")
     assert app.return_value == "added"
     config = load_config(path, {})
     assert [i.name for i in config.instances] == ["work"]
@@ -102,9 +106,9 @@ async def test_instances_screen_add_edit_remove(
 ) -> None:
     from gltui.config.load import load_config as load
     from gltui.inventory.engine import InventoryEngine
-    from gltui.tui.app import GltuiApp
     from gltui.tui.screens.dashboard import DashboardScreen
     from gltui.tui.screens.instances import InstancesScreen
+    from gltui.tui.widgets.instances_bar import InstancesBar
     from gltui.wiring.specs import instance_specs
 
     path = tmp_path / "config.toml"
@@ -117,57 +121,51 @@ async def test_instances_screen_add_edit_remove(
     def engine() -> InventoryEngine:
         return InventoryEngine(instance_specs(load(path, {})))
 
-    app = GltuiApp(engine(), clock=fixed_clock, config_path=path, reconfigure=engine)
+    app = ObservedApp(engine(), clock=fixed_clock, config_path=path, reconfigure=engine)
     async with app.run_test(size=(120, 40)) as pilot:
-        await pilot.pause(0.5)
+        await ready(pilot)
         await pilot.press("e")
-        await pilot.pause()
+        await done(app, pilot)
         assert isinstance(app.screen, InstancesScreen)
         await pilot.press("t")
-        for _ in range(100):
-            await pilot.pause(0.05)
-            if "✓ work: mara" in str(app.screen.query_one("#instances-status").render()):
-                break
-        assert "✓ work: mara" in str(app.screen.query_one("#instances-status").render())
+        await done(app, pilot)  # the sign-in test runs in a worker
+        assert "✓ work: mara" in status(app, "#instances-status")
         await pilot.press("a")
         await pilot.pause()
         await fill(app, "name", "admin view")  # type: ignore[arg-type]
         await fill(app, "url", sandbox.url + "/")  # type: ignore[arg-type]
         await fill(app, "source-value", "ADMIN")  # type: ignore[arg-type]
-        await pilot.click("#save")
-        await pilot.pause()
+        await click(app, pilot, "#save")
         assert isinstance(app.screen, AddInstanceScreen)  # same URL: refused, nothing lost
-        assert "already configured" in str(app.screen.query_one("#add-status").render())
+        assert "already configured" in status(app)
         await pilot.press("escape")
         await pilot.pause()
         await pilot.press("enter")  # edit "work"
-        await pilot.pause(0.2)
+        await done(app, pilot)
         assert isinstance(app.screen, AddInstanceScreen)
         assert app.screen.query_one("#source-value", Input).value == "WORK"
         await fill(app, "name", "work renamed")  # type: ignore[arg-type]
-        await pilot.pause(AFTER_A_CLICK)
-        await pilot.click("#save")
-        await pilot.pause()
+        await click(app, pilot, "#save")
         assert isinstance(app.screen, InstancesScreen)
         await pilot.press("escape")
-        for _ in range(100):
-            await pilot.pause(0.05)
-            screen = app.screen
-            if isinstance(screen, DashboardScreen) and screen.names == ["work renamed"]:
-                break
-        screen = app.screen
-        assert isinstance(screen, DashboardScreen)
-        assert screen.names == ["work renamed"]
+        await refreshed(pilot, 2)  # the configuration read again, and refreshed
+        assert isinstance(app.screen, DashboardScreen)
+        bar = str(app.screen.query_one(InstancesBar).render()).splitlines()
+        assert len(bar) == 1
+        assert bar[0].startswith("● work renamed  GitLab")
+        assert "fresh" in bar[0]
     (kept,) = load(path, {}).instances
     assert kept.name == "work renamed"
     assert kept.kinds == frozenset({TokenKind.PERSONAL})  # the user's other keys survived
     assert kept.timeout == 5.0
-    app2 = GltuiApp(engine(), clock=fixed_clock, config_path=path, reconfigure=engine)
+    app2 = ObservedApp(engine(), clock=fixed_clock, config_path=path, reconfigure=engine)
     async with app2.run_test(size=(120, 40)) as pilot:
-        await pilot.pause(0.3)
-        await pilot.press("e", "d")
-        await pilot.pause()
-        assert "Press d again" in str(app2.screen.query_one("#instances-status").render())
+        await ready(pilot)
+        await pilot.press("e")
+        await done(app2, pilot)
         await pilot.press("d")
         await pilot.pause()
+        assert "Press d again" in status(app2, "#instances-status")
+        await pilot.press("d")
+        await done(app2, pilot)
     assert load(path, {}).instances == ()

@@ -10,12 +10,13 @@ from __future__ import annotations
 import csv
 import io
 import json
+import tomllib
 from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 from prometheus_client.parser import text_string_to_metric_families
 
@@ -35,13 +36,12 @@ from gltui.report.render import (
     render_table,
 )
 from gltui.sandbox.server import RunningSandbox
-from gltui.tui.app import GltuiApp
 from gltui.tui.screens.details import DetailsScreen, detail_lines
 from gltui.tui.table_model import build_rows
 from gltui.tui.widgets.token_table import TokenTable
 from tests.conftest import NOW, fixed_clock
+from tests.driving import ObservedApp, ready, settle
 from tests.test_report_escaping import expected_csv, label
-from tests.test_tui import settle
 
 HOSTILE_NAMES = [
     "[bold red]not bold[/] [link=https://evil.example]click[/link]",
@@ -162,17 +162,25 @@ def test_every_output_survives_hostile_names(names: list[str]) -> None:
 
 @settings(max_examples=200, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(data=st.binary(max_size=2000))
+@example(data=b"")  # loads: no file content is the default configuration
+@example(data=b"# nothing but a comment\n")  # loads
+@example(data=b"\xff\xfe")  # not UTF-8
+@example(data=b"[[instances]")  # not TOML
+@example(data=b"surprise = 1\n")  # TOML, but not a key gltui knows
 def test_a_config_of_random_bytes_is_one_clear_error(tmp_path: Path, data: bytes) -> None:
     path = tmp_path / "config.toml"
     path.write_bytes(data)
-    message = ""
     try:
-        load_config(path, {})
+        config = load_config(path, {})
     except ConfigError as error:  # the only exception a bad file may cause
         message = str(error)
-    if message:
         assert str(path) in message
         assert "\n" not in message.strip()
+        return
+    # it loaded: then the bytes were a UTF-8 TOML document (nothing else may load),
+    # and random bytes never add up to an instance
+    assert isinstance(tomllib.loads(data.decode("utf-8")), dict)
+    assert config.instances == ()
 
 
 @pytest.fixture
@@ -192,9 +200,9 @@ async def test_the_dashboard_shows_hostile_names_literally(
     hostile_sandbox: RunningSandbox, tmp_path: Path
 ) -> None:
     spec = InstanceSpec("work", hostile_sandbox.url, Secret(hostile_sandbox.credentials.maintainer))
-    app = GltuiApp(InventoryEngine([spec]), clock=fixed_clock)
+    app = ObservedApp(InventoryEngine([spec]), clock=fixed_clock)
     async with app.run_test(size=(160, 50)) as pilot:
-        await settle(app, pilot)
+        await ready(pilot)
         table = app.dashboard.query_one(TokenTable)
         names = {row.token.name for row in table.rows}
         assert set(HOSTILE_NAMES) - {""} <= names
@@ -207,7 +215,7 @@ async def test_the_dashboard_shows_hostile_names_literally(
         await pilot.pause()
         assert isinstance(app.screen, DetailsScreen)
         await pilot.press("escape", "v")
-        await settle(app, pilot)
+        await settle(pilot)
         await pilot.press("escape")
         screenshot = app.export_screenshot()
         assert "\x1b[2J" not in screenshot

@@ -19,19 +19,17 @@ from datetime import date
 from pathlib import Path
 
 import pytest
-from textual.widgets._toast import Toast
 
 from gltui.domain.secret import Secret
 from gltui.inventory.engine import InventoryEngine
 from gltui.inventory.spec import InstanceSpec
 from gltui.sandbox.faults import Fault
 from gltui.sandbox.server import RunningSandbox, SandboxOptions
-from gltui.tui.app import GltuiApp
 from gltui.tui.widgets.instances_bar import InstancesBar
 from gltui.tui.widgets.token_table import TokenTable
 from tests.conftest import call, fixed_clock
+from tests.driving import ObservedApp, ready
 from tests.test_report_cli import environment
-from tests.test_tui import settle
 
 OSC52 = "\x1b]52;c;ZXZpbA==\x07"
 """Write "evil" to the user's clipboard."""
@@ -190,9 +188,9 @@ def test_create_escapes_and_scrubs_gitlab_refusals(live: RunningSandbox, tmp_pat
     assert token not in stderr
 
 
-def hostile_app(sandbox: RunningSandbox) -> GltuiApp:
+def hostile_app(sandbox: RunningSandbox) -> ObservedApp:
     spec = InstanceSpec("work", sandbox.url, Secret(sandbox.credentials.maintainer))
-    return GltuiApp(InventoryEngine([spec]), clock=fixed_clock)
+    return ObservedApp(InventoryEngine([spec]), clock=fixed_clock)
 
 
 async def test_the_instance_line_shows_version_and_username_escaped(
@@ -201,7 +199,7 @@ async def test_the_instance_line_shows_version_and_username_escaped(
     lie_about_identity(sandbox)
     app = hostile_app(sandbox)
     async with app.run_test(size=(200, 30)) as pilot:
-        await settle(app, pilot)
+        await ready(pilot)
         line = str(app.screen.query_one(InstancesBar).render())
         assert "GitLab 18.6.2\\x1b]52;c;ZXZpbA==\\x07\\x1b]0;owned\\x07\\x9b2J" in line
         assert "mara\\x1b]0;owned\\x07[bold red]b[/] [@click=app.quit]q[/]" in line
@@ -212,20 +210,16 @@ async def test_notifications_show_markup_in_names_literally(sandbox: RunningSand
     add_hostile_token(sandbox, MARKUP_NAME, revoked=True)
     app = hostile_app(sandbox)
     async with app.run_test(size=(160, 40), notifications=True) as pilot:
-        await settle(app, pilot)
+        await ready(pilot)
         await pilot.press("slash", *"quietly", "enter")
         await pilot.pause()
         rows = app.dashboard.query_one(TokenTable).rows
         assert [row.token.name for row in rows] == [MARKUP_NAME]
         await pilot.press("d")  # a revoked token: "Already revoked: ..." as a notification
-        toasts: list[Toast] = []
-        for _ in range(20):
-            await pilot.pause()
-            toasts = list(app.screen.query(Toast))
-            if toasts:
-                break
-        (toast,) = toasts
-        assert MARKUP_NAME in toast.render().plain
+        await app.seen.until("a notification", lambda: bool(app.seen.notifications))
+        await pilot.pause()  # the toast is mounted on the screen
+        (toast,) = app.screen.query("Toast")  # Textual's toast widget, found by its type name
+        assert MARKUP_NAME in str(toast.render())  # the text as shown: markup not obeyed
         assert app.is_running  # the [@click=app.quit] in the name did nothing
 
 

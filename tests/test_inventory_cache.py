@@ -8,16 +8,19 @@ import stat
 from datetime import datetime, timedelta
 from pathlib import Path
 
+import pytest
+
 from gltui.domain.failures import Failure, FailureKind
 from gltui.domain.secret import Secret
 from gltui.domain.states import TokenState, classify, count_states, days_until_expiry, tally
-from gltui.inventory.cache import History, SnapshotCache
+from gltui.domain.tokens import Token
+from gltui.inventory.cache import HEAD_ROWS, History, SnapshotCache
 from gltui.inventory.engine import InventoryEngine
 from gltui.inventory.model import InstanceInventory
 from gltui.inventory.spec import InstanceSpec
 from gltui.inventory.walk import walk_instance
 from gltui.sandbox.server import RunningSandbox
-from tests.conftest import NOW
+from tests.conftest import NOW, SandboxFactory
 
 
 def refresh(sandbox: RunningSandbox, persona: str = "maintainer") -> InstanceInventory:
@@ -163,23 +166,46 @@ def test_a_crashing_walker_fails_only_its_instance(sandbox: RunningSandbox) -> N
     assert broken.failure.message == "gltui failed: KeyError"
 
 
+def default_place(token: Token) -> tuple[int, int]:
+    """Where the dashboard's default order puts ``token`` at NOW, written out from the
+    rule (not from the code): (group, days) with soonest upcoming expiry first, then
+    tokens that never expire, then expired ones most recently expired first, then
+    revoked ones the same way and those without an expiry last."""
+    state = classify(token, NOW)
+    left = days_until_expiry(token, NOW.date())
+    if state.is_active:
+        return (0, left) if left is not None else (1, 0)
+    if state is TokenState.EXPIRED:
+        assert left is not None
+        return (2, -left)
+    return (3, -left) if left is not None else (4, 0)
+
+
+@pytest.mark.parametrize("scale", [1, 20], ids=["every-token", "cut-at-head-rows"])
 def test_the_head_holds_the_first_screen_and_exact_counts(
-    sandbox: RunningSandbox, tmp_path: Path
+    make_sandbox: SandboxFactory, tmp_path: Path, scale: int
 ) -> None:
     """The head file lets the dashboard paint before decoding the whole snapshot: the
     tokens the default order shows first, and a summary giving GitLab's four cards and
     the expiry chart exactly as the full snapshot does, at any later moment."""
     cache = SnapshotCache(tmp_path)
-    fresh = refresh(sandbox, "admin")
+    fresh = refresh(make_sandbox(scale=scale), "admin")
     cache.save(fresh)
     loaded = cache.load_head("work")
     assert loaded is not None
     head, summary = loaded
     assert head.from_cache
     assert len(summary) == len(fresh.tokens)
+    assert len(head.tokens) == min(HEAD_ROWS, len(fresh.tokens))
+    assert (len(head.tokens) < len(fresh.tokens)) == (scale > 1)
     assert {t.identity for t in head.tokens} <= {t.identity for t in fresh.tokens}
-    working = [t for t in head.tokens if classify(t, NOW) is not TokenState.REVOKED]
-    assert working  # working tokens come first
+    places = [default_place(t) for t in head.tokens]
+    assert places == sorted(places)  # in the default order
+    if scale == 1:  # every group is there, in the order the dashboard shows them
+        assert {group for group, _ in places} >= {0, 1, 2, 3}
+    kept = {t.identity for t in head.tokens}
+    left_out = [default_place(t) for t in fresh.tokens if t.identity not in kept]
+    assert all(place >= places[-1] for place in left_out)  # the head is the first screen
     for later in (NOW, NOW + timedelta(days=3, hours=5), NOW + timedelta(days=40)):
         assert tally(summary.states(later, 14)) == count_states(fresh.tokens, later, 14)
         expected = [

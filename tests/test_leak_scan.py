@@ -21,17 +21,15 @@ from gltui.inventory.cache import History, SnapshotCache
 from gltui.inventory.engine import InventoryEngine
 from gltui.inventory.reviews import ReviewLog
 from gltui.sandbox.server import RunningSandbox
-from gltui.tui.app import GltuiApp
 from gltui.tui.screens.secret import SecretScreen
 from tests.conftest import fixed_clock
-from tests.test_tui import settle
+from tests.driving import ObservedApp, read_secret, ready, refresh, settle
 from tests.test_tui_actions import make_engine, open_create, select
 
 
 async def test_no_issued_value_is_left_anywhere(
     sandbox: RunningSandbox,
     tmp_path: Path,
-    captured_secrets: list[str],
     caplog: pytest.LogCaptureFixture,
     capsys: pytest.CaptureFixture[str],
 ) -> None:
@@ -46,9 +44,10 @@ async def test_no_issued_value_is_left_anywhere(
         reviews=ReviewLog(tmp_path / "data"),
     )
     shots: list[str] = []
-    app = GltuiApp(engine, clock=fixed_clock, config_path=config)
+    issued: list[str] = []  # each value, read from its modal as the user would read it
+    app = ObservedApp(engine, clock=fixed_clock, config_path=config)
     async with app.run_test(size=(150, 50)) as pilot:
-        await settle(app, pilot)
+        await ready(pilot)
 
         # rotate: reveal and copy the value, as a user would
         await select(app, pilot, "k8s agent")
@@ -56,46 +55,50 @@ async def test_no_issued_value_is_left_anywhere(
         await pilot.pause()
         app.screen.query_one("#expiry", Input).value = "2027-01-15"
         await pilot.press("enter")
-        await settle(app, pilot)
+        await settle(pilot)
         assert isinstance(app.screen, SecretScreen)
         shots.append(app.export_screenshot())  # masked: no value yet
+        issued.append(await read_secret(pilot))
         await pilot.press("v", "c", "escape")
-        await settle(app, pilot)
+        await settle(pilot)
 
         # create a project token from a template, and save the settings as a template
         await open_create(app, pilot, TokenKind.PROJECT, "acme/website")
         app.screen.query_one("#template-id", Input).value = "saved"
         app.screen.query_one("#create-save", Button).press()
-        await settle(app, pilot)
+        await settle(pilot)
         await pilot.press("ctrl+s")
-        await settle(app, pilot)
+        await settle(pilot)
         assert isinstance(app.screen, SecretScreen)
         shots.append(app.export_screenshot())
+        issued.append(await read_secret(pilot))
         await pilot.press("c", "escape")
-        await settle(app, pilot)
+        await settle(pilot)
 
         # replace: a successor now, the old token later
         await select(app, pilot, "metrics")
         await pilot.press("p")
         await pilot.pause()
         await pilot.click("#confirm-go")
-        await settle(app, pilot)
+        await settle(pilot)
+        assert isinstance(app.screen, SecretScreen)
+        issued.append(await read_secret(pilot))
         await pilot.press("v", "escape")
-        await settle(app, pilot)
+        await settle(pilot)
 
         # a review sign-off, and a refresh that rewrites snapshots and history
         await pilot.press("v")
-        await settle(app, pilot)
+        await settle(pilot)
         await pilot.press("s")
-        await settle(app, pilot)
-        await pilot.press("escape", "r")
-        await settle(app, pilot)
+        await settle(pilot)
+        await pilot.press("escape")
+        await refresh(pilot)
         shots.append(app.export_screenshot())
-        shots.append(str(app.dashboard.instances))
+        shots.append(str(app.dashboard.state.instances))
         shots.append(str(app.clipboard))
 
-    assert len(captured_secrets) == 3
-    assert len(set(captured_secrets)) == 3
+    assert len(set(issued)) == 3
+    assert all(value.startswith("glpat-") for value in issued)
     written = [p for p in tmp_path.rglob("*") if p.is_file()]
     names = {p.name for p in written}
     assert "reviews.json" in names
@@ -110,6 +113,6 @@ async def test_no_issued_value_is_left_anywhere(
     haystacks["stderr"] = err
     for index, shot in enumerate(shots):
         haystacks[f"screen {index}"] = shot
-    for secret in captured_secrets:
+    for secret in issued:
         for where, text in haystacks.items():
             assert secret not in text, f"a token value leaked into {where}"

@@ -24,10 +24,9 @@ from gltui.domain.secret import Secret
 from gltui.inventory.cache import History, SnapshotCache
 from gltui.inventory.engine import InventoryEngine
 from gltui.inventory.spec import InstanceSpec
-from gltui.tui.app import GltuiApp
 from tests.conftest import fixed_clock
+from tests.driving import ObservedApp, ready, refresh, settle
 from tests.hostile import Answer, HostileServer, Responder, Seen, hostile, json_answer
-from tests.test_tui import settle
 
 __all__ = ["hostile"]
 
@@ -135,18 +134,17 @@ async def test_the_dashboard_shows_no_echoed_token(
         history=History(tmp_path / "data"),
         request_log=log,
     )
-    app = GltuiApp(engine, clock=fixed_clock, request_log=log)
+    app = ObservedApp(engine, clock=fixed_clock, request_log=log)
     shots = []
     async with app.run_test(size=(160, 50)) as pilot:
-        await settle(app, pilot)
-        await pilot.press("r")
-        await settle(app, pilot)
+        await ready(pilot)
+        await refresh(pilot)
         shots.append(app.export_screenshot())
         await pilot.press("enter")
-        await settle(app, pilot)
+        await settle(pilot)
         shots.append(app.export_screenshot())
         await pilot.press("escape", "at")
-        await settle(app, pilot)
+        await settle(pilot)
         shots.append(app.export_screenshot())  # notifications show as toasts here
     assert len(log.records()) == len(server.seen) > 0
     assert elsewhere.seen == []

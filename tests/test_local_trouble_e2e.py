@@ -10,12 +10,10 @@ from __future__ import annotations
 
 import json
 import stat
-from collections.abc import Callable
 from datetime import timedelta
 from pathlib import Path
 
 from textual.notifications import Notification
-from textual.pilot import Pilot
 
 from gltui.domain.secret import Secret
 from gltui.domain.tokens import Token, TokenKind
@@ -25,9 +23,9 @@ from gltui.inventory.model import InstanceInventory
 from gltui.inventory.spec import InstanceSpec
 from gltui.inventory.walk import walk_instance
 from gltui.sandbox.server import RunningSandbox
-from gltui.tui.app import GltuiApp
 from gltui.tui.widgets.token_table import TokenTable
 from tests.conftest import NOW, fixed_clock
+from tests.driving import ObservedApp, ready
 from tests.test_report_cli import environment, report
 
 
@@ -120,18 +118,8 @@ def test_offline_report_sets_a_damaged_snapshot_aside(
     assert json.loads(snapshot.read_text())["name"] == "127.0.0.1"
 
 
-async def until(pilot: Pilot[None], condition: Callable[[], bool], seconds: float = 30) -> None:
-    """Let the app process messages until ``condition`` holds (the refresh runs on a
-    thread and talks to the sandbox over HTTP: how long it takes is not ours to pick)."""
-    for _ in range(int(seconds / 0.02)):
-        if condition():
-            return
-        await pilot.pause(0.02)
-    assert condition()
-
-
-def notes(app: GltuiApp, severity: str) -> list[Notification]:
-    return [note for note in app._notifications if note.severity == severity]
+def notes(app: ObservedApp, severity: str) -> list[Notification]:
+    return [note for note in app.seen.notifications if note.severity == severity]
 
 
 async def test_dashboard_shows_the_tokens_and_warns_when_nothing_can_be_saved(
@@ -142,12 +130,12 @@ async def test_dashboard_shows_the_tokens_and_warns_when_nothing_can_be_saved(
     blocker = tmp_path / "not-a-directory"
     blocker.write_text("")
     engine = InventoryEngine([spec], cache=SnapshotCache(blocker), history=History(blocker))
-    app = GltuiApp(engine, clock=fixed_clock)
+    app = ObservedApp(engine, clock=fixed_clock)
     async with app.run_test(size=(120, 36)) as pilot:
         table = app.screen.query_one(TokenTable)
-        await until(
-            pilot, lambda: len(table.rows) == len(expected) and len(notes(app, "warning")) == 2
-        )
+        await ready(pilot)  # the refresh, and the workers that tried to save it
+        await app.seen.until("two warnings", lambda: len(notes(app, "warning")) == 2)
+        assert len(table.rows) == len(expected)
         said = sorted(note.message for note in notes(app, "warning"))
         assert said[0].startswith(f"could not save the history of work in {blocker}: a file")
         assert said[1].startswith(f"could not save the snapshot of work in {blocker}: a file")
@@ -170,11 +158,12 @@ async def test_dashboard_starts_over_damaged_files_and_says_what_it_set_aside(
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(damage)
     engine = InventoryEngine([spec], cache=cache, history=history)
-    app = GltuiApp(engine, clock=fixed_clock, preload=True)
+    app = ObservedApp(engine, clock=fixed_clock, preload=True)
     expected = walk_instance(spec, NOW).tokens
     async with app.run_test(size=(120, 36)) as pilot:
         table = app.screen.query_one(TokenTable)
-        await until(pilot, lambda: len(table.rows) == len(expected))
+        await ready(pilot)
+        assert len(table.rows) == len(expected)
         said = " | ".join(note.message for note in notes(app, "warning"))
         for name in ("snapshot-work-", "head-work-", "pending-replacements.json"):
             assert f"moved it aside as {name}" in said

@@ -8,6 +8,8 @@ from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
+import pytest
+
 from gltui.domain.audit import Flag
 from gltui.domain.changes import Change, Seen, changes_since, seen, seen_key
 from gltui.domain.review import build_review
@@ -16,6 +18,8 @@ from gltui.domain.tokens import Owner, Resource, ResourceType, Token, TokenKind
 from gltui.inventory.cache import History
 from gltui.inventory.model import InstanceInventory
 from gltui.inventory.reviews import ReviewLog, review_baseline
+
+pytestmark = pytest.mark.usefixtures("local_timezone")  # UTC and two far-off zones
 
 NOW = datetime(2026, 11, 21, 12, 0, tzinfo=UTC)
 WEEK_AGO = NOW - timedelta(days=7)

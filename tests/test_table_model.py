@@ -4,9 +4,13 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime, timedelta
 
+import pytest
+
 from gltui.domain.states import TokenState
 from gltui.domain.tokens import Owner, Resource, ResourceType, Token, TokenKind
-from gltui.tui.table_model import Column, StateFilter, View, apply_view, build_rows
+from gltui.tui.table_model import Column, StateFilter, TokenRow, View, apply_view, build_rows
+
+pytestmark = pytest.mark.usefixtures("local_timezone")  # UTC and two far-off zones
 
 NOW = datetime(2026, 11, 21, 12, 0, tzinfo=UTC)
 
@@ -45,12 +49,17 @@ TOKENS = [
     token(6, "forever", None),
     token(7, "two weeks", 14),
     token(8, "fifteen", 15),
+    token(9, "revoked forever", None, revoked=True),  # dead, and never expired either
 ]
-ROWS = build_rows(TOKENS, NOW)
+
+
+def rows() -> list[TokenRow]:
+    """Built in each test, not at import (so a mutation tool sees the tests use them)."""
+    return build_rows(TOKENS, NOW)
 
 
 def names(view: View) -> list[str]:
-    return [row.token.name for row in apply_view(ROWS, view)]
+    return [row.token.name for row in apply_view(rows(), view)]
 
 
 def test_default_order_is_soonest_upcoming_expiry_then_never_then_dead() -> None:
@@ -63,6 +72,7 @@ def test_default_order_is_soonest_upcoming_expiry_then_never_then_dead() -> None
         "expires today",
         "old laptop",
         "leaked",
+        "revoked forever",  # a dead token without an expiry sorts after every dated one
     ]
 
 
@@ -75,7 +85,7 @@ def test_cards_filter_like_gitlab() -> None:
         "ci deploy",
         "forever",
     }
-    assert names(View(state=StateFilter.REVOKED)) == ["leaked"]
+    assert names(View(state=StateFilter.REVOKED)) == ["leaked", "revoked forever"]
     assert set(names(View(state=StateFilter.EXPIRED))) == {"old laptop", "expires today"}
 
 
@@ -106,15 +116,16 @@ def test_cells_are_literal_and_marked() -> None:
     name_cell = hostile.cells[list(Column).index(Column.NAME)]
     assert name_cell == "[bold]x[/]\\x1b[31m"
     assert hostile.cells[list(Column).index(Column.SCOPES)] == "! api, sudo"
-    expiring = ROWS[1]
+    built = rows()
+    expiring = built[1]
     assert expiring.state is TokenState.EXPIRING
     assert expiring.cells[list(Column).index(Column.EXPIRES)] == "2026-11-24 (in 3 d)"
-    assert ROWS[2].cells[list(Column).index(Column.EXPIRES)] == "2026-11-20 (1 d ago)"
-    assert ROWS[5].cells[list(Column).index(Column.EXPIRES)] == "never"
+    assert built[2].cells[list(Column).index(Column.EXPIRES)] == "2026-11-20 (1 d ago)"
+    assert built[5].cells[list(Column).index(Column.EXPIRES)] == "never"
 
 
 def test_upcoming_days_only_for_tokens_that_still_work() -> None:
-    upcoming = {row.token.name: row.upcoming_days for row in ROWS}
+    upcoming = {row.token.name: row.upcoming_days for row in rows()}
     assert upcoming == {
         "ci deploy": 30,
         "jira": 3,
@@ -124,4 +135,5 @@ def test_upcoming_days_only_for_tokens_that_still_work() -> None:
         "forever": None,  # never expires
         "two weeks": 14,
         "fifteen": 15,
+        "revoked forever": None,  # revoked
     }

@@ -2,17 +2,20 @@
 
 from __future__ import annotations
 
+import asyncio
 import threading
+import time
 from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
 
 import pytest
-from textual.pilot import Pilot
+from textual.widgets import Static
 
-from gltui.domain.failures import FailureKind
+from gltui.domain.failures import Failure, FailureKind
 from gltui.domain.secret import Secret
 from gltui.domain.states import StateCounts, TokenState, count_states
+from gltui.domain.tokens import TokenKind
 from gltui.inventory.cache import SnapshotCache
 from gltui.inventory.engine import InventoryEngine
 from gltui.inventory.model import InstanceInventory, Inventory, Progress
@@ -20,7 +23,9 @@ from gltui.inventory.spec import InstanceSpec
 from gltui.inventory.walk import walk_instance
 from gltui.sandbox.server import RunningSandbox
 from gltui.tui.app import GltuiApp
-from gltui.tui.screens.dashboard import ACTIONS, DashboardScreen
+from gltui.tui.keys import ACTIONS
+from gltui.tui.messages import SnapshotsLoaded
+from gltui.tui.screens.dashboard import DashboardScreen
 from gltui.tui.screens.details import DetailsScreen
 from gltui.tui.screens.help import HelpScreen
 from gltui.tui.table_model import Column, StateFilter
@@ -28,6 +33,7 @@ from gltui.tui.widgets.cards import StateCard
 from gltui.tui.widgets.instances_bar import InstancesBar
 from gltui.tui.widgets.token_table import TableHeader, TokenTable
 from tests.conftest import NOW, SandboxFactory, fixed_clock
+from tests.driving import ObservedApp, ready, refresh, refreshed, seen
 
 
 def engine_for(
@@ -37,24 +43,18 @@ def engine_for(
     return InventoryEngine([spec], **options)  # type: ignore[arg-type]
 
 
-def make_app(engine: InventoryEngine) -> GltuiApp:
-    return GltuiApp(engine, clock=fixed_clock)
-
-
-async def settle(app: GltuiApp, pilot: Pilot[None]) -> None:
-    await pilot.pause()
-    await app.workers.wait_for_complete()
-    await pilot.pause()
-    await app.workers.wait_for_complete()
-    await pilot.pause()
+def make_app(engine: InventoryEngine) -> ObservedApp:
+    return ObservedApp(engine, clock=fixed_clock)
 
 
 def table(app: GltuiApp) -> TokenTable:
     return app.screen.query_one(TokenTable)
 
 
-def sort_of(screen: DashboardScreen) -> Column:
-    return screen.view.sort
+def sort_of(app: GltuiApp) -> str:
+    """The sort as the status line names it (``sort: expires``, ``sort: name ↓``)."""
+    status = str(app.screen.query_one("#view-status", Static).render())
+    return status.rsplit("sort: ", 1)[1]
 
 
 def card_counts(app: GltuiApp) -> StateCounts:
@@ -71,7 +71,7 @@ async def test_cards_sum_the_instance_like_gitlab(sandbox: RunningSandbox) -> No
     expected = walk_instance(engine_for(sandbox).specs[0], NOW)
     app = make_app(engine_for(sandbox))
     async with app.run_test(size=(120, 36)) as pilot:
-        await settle(app, pilot)
+        await ready(pilot)
         assert card_counts(app) == count_states(expected.tokens, NOW)
         assert len(table(app).rows) == len(expected.tokens)
 
@@ -79,7 +79,7 @@ async def test_cards_sum_the_instance_like_gitlab(sandbox: RunningSandbox) -> No
 async def test_number_keys_and_clicks_filter_to_a_card(sandbox: RunningSandbox) -> None:
     app = make_app(engine_for(sandbox))
     async with app.run_test(size=(120, 36)) as pilot:
-        await settle(app, pilot)
+        await ready(pilot)
         everything = len(table(app).rows)
         await pilot.press("2")
         assert {row.state for row in table(app).rows} == {TokenState.EXPIRING}
@@ -98,10 +98,8 @@ async def test_number_keys_and_clicks_filter_to_a_card(sandbox: RunningSandbox) 
 async def test_sort_keys(sandbox: RunningSandbox) -> None:
     app = make_app(engine_for(sandbox))
     async with app.run_test(size=(120, 36)) as pilot:
-        await settle(app, pilot)
-        screen = app.screen
-        assert isinstance(screen, DashboardScreen)
-        assert sort_of(screen) is Column.EXPIRES
+        await ready(pilot)
+        assert sort_of(app) == "expires ↑"
         keys = [row.keys[list(Column).index(Column.EXPIRES)] for row in table(app).rows]
         assert keys == sorted(keys)
         assert table(app).rows[0].state is TokenState.EXPIRING  # soonest upcoming first
@@ -109,18 +107,19 @@ async def test_sort_keys(sandbox: RunningSandbox) -> None:
             list(Column).index(Column.NAME) - list(Column).index(Column.EXPIRES) + len(Column)
         ):
             await pilot.press("s")
-        assert sort_of(screen) is Column.NAME
+        assert sort_of(app) == "name ↑"
         names = [row.token.name.lower() for row in table(app).rows]
         assert names == sorted(names)
         await pilot.press("S")
         assert [row.token.name.lower() for row in table(app).rows] == sorted(names, reverse=True)
         assert "NAME ↓" in str(app.screen.query_one(TableHeader).render())
+        assert sort_of(app) == "name ↓"
 
 
 async def test_type_to_filter_and_escape(sandbox: RunningSandbox) -> None:
     app = make_app(engine_for(sandbox))
     async with app.run_test(size=(120, 36)) as pilot:
-        await settle(app, pilot)
+        await ready(pilot)
         everything = len(table(app).rows)
         await pilot.press("slash", *"days", "enter")
         names = {row.token.name for row in table(app).rows}
@@ -132,20 +131,39 @@ async def test_type_to_filter_and_escape(sandbox: RunningSandbox) -> None:
 
 
 async def test_instance_and_kind_filters(sandbox: RunningSandbox) -> None:
-    app = make_app(engine_for(sandbox))
+    specs = [
+        InstanceSpec("work", sandbox.url, Secret(sandbox.credentials.maintainer)),
+        InstanceSpec("home", sandbox.url, Secret(sandbox.credentials.developer)),
+    ]
+    walked = {spec.name: len(walk_instance(spec, NOW).tokens) for spec in specs}
+    app = make_app(InventoryEngine(specs))
     async with app.run_test(size=(120, 36)) as pilot:
-        await settle(app, pilot)
-        await pilot.press("t")
-        kinds = {row.token.kind for row in table(app).rows}
-        assert len(kinds) == 1
+        await ready(pilot)
+        everything = len(table(app).rows)
+        assert everything == walked["work"] + walked["home"]
+        status = app.screen.query_one("#view-status", Static)
+        for shown in ("work", "home"):  # i: one instance, then the next, then all
+            await pilot.press("i")
+            assert {row.token.instance for row in table(app).rows} == {shown}
+            assert len(table(app).rows) == walked[shown]
+            assert f"instance: {shown}" in str(status.render())
         await pilot.press("i")
-        assert {row.token.instance for row in table(app).rows} <= {"work"}
+        assert len(table(app).rows) == everything
+        assert "instance:" not in str(status.render())
+        present = [kind for kind in TokenKind if any(r.token.kind is kind for r in table(app).rows)]
+        assert len(present) > 1
+        for kind in present:  # t: one kind, then the next, then all
+            await pilot.press("t")
+            assert {row.token.kind for row in table(app).rows} == {kind}
+            assert f"kind: {kind.value}" in str(status.render())
+        await pilot.press("t")
+        assert len(table(app).rows) == everything
 
 
 async def test_enter_opens_details_with_every_field(sandbox: RunningSandbox) -> None:
     app = make_app(engine_for(sandbox))
     async with app.run_test(size=(120, 36)) as pilot:
-        await settle(app, pilot)
+        await ready(pilot)
         await pilot.press("slash", *"renovate", "enter")
         await pilot.press("enter")
         await pilot.pause()
@@ -170,13 +188,12 @@ async def test_enter_opens_details_with_every_field(sandbox: RunningSandbox) -> 
 async def test_refresh_picks_up_new_tokens(sandbox: RunningSandbox) -> None:
     app = make_app(engine_for(sandbox))
     async with app.run_test(size=(120, 36)) as pilot:
-        await settle(app, pilot)
+        await ready(pilot)
         before = len(table(app).rows)
         with sandbox.store.lock:
             mara = next(u for u in sandbox.store.users.values() if u.username == "mara")
             sandbox.store.add_personal_token(mara.id, "made elsewhere", ["read_api"], None)
-        await pilot.press("r")
-        await settle(app, pilot)
+        await refresh(pilot)
         assert len(table(app).rows) == before + 1
         assert "made elsewhere" in {row.token.name for row in table(app).rows}
 
@@ -200,23 +217,21 @@ async def test_a_failing_instance_beside_a_loading_one(
 
     app = make_app(InventoryEngine([healthy, down], walker=walker))
     async with app.run_test(size=(120, 36)) as pilot:
-        for _ in range(100):
-            await pilot.pause(0.05)
-            screen = app.screen
-            if isinstance(screen, DashboardScreen) and "down" in screen.instances:
-                break
+        await seen(pilot).until("down has answered", lambda: "down" in seen(pilot).refreshed)
+        await pilot.pause()
         bar = str(app.screen.query_one(InstancesBar).render())
         assert "down  failed: cannot connect" in bar
-        assert "Check the URL" in bar
+        assert Failure(FailureKind.UNREACHABLE, "").advice in bar
         assert "healthy" in bar
         assert "loading" in bar
+        assert len(table(app).rows) == 0
         release.set()
-        await settle(app, pilot)
+        await ready(pilot)
         bar = str(app.screen.query_one(InstancesBar).render())
         assert "tokens · fresh" in bar
+        assert "loading" not in bar
+        assert "down  failed: cannot connect" in bar
         assert len(table(app).rows) > 0
-        down_state = app.screen.instances["down"]  # type: ignore[attr-defined]
-        assert down_state.failure.kind is FailureKind.UNREACHABLE
 
 
 async def test_cached_start_paints_before_the_network(
@@ -235,23 +250,21 @@ async def test_cached_start_paints_before_the_network(
 
     app = make_app(InventoryEngine([spec], cache=cache, walker=slow_walker))
     async with app.run_test(size=(120, 36)) as pilot:
-        for _ in range(100):
-            await pilot.pause(0.05)
-            if table(app).rows:
-                break
+        await seen(pilot).handled_at_least(SnapshotsLoaded)
+        await pilot.pause()
         assert len(table(app).rows) > 10  # painted from the snapshot, network still blocked
         bar = str(app.screen.query_one(InstancesBar).render())
         assert "loading" in bar
         assert "showing cache from" in bar
         release.set()
-        await settle(app, pilot)
+        await ready(pilot)
         assert "fresh" in str(app.screen.query_one(InstancesBar).render())
 
 
 async def test_names_are_shown_literally(sandbox: RunningSandbox) -> None:
     app = make_app(engine_for(sandbox))
     async with app.run_test(size=(160, 36)) as pilot:
-        await settle(app, pilot)
+        await ready(pilot)
         await pilot.press("slash", *"not bold", "enter")
         line = table(app).render_line(0).text
         assert "[bold red]not bold[/] [li" in line  # the raw text, clipped, never styled
@@ -260,7 +273,7 @@ async def test_names_are_shown_literally(sandbox: RunningSandbox) -> None:
 async def test_help_lists_every_action_and_the_palette_has_them(sandbox: RunningSandbox) -> None:
     app = make_app(engine_for(sandbox))
     async with app.run_test(size=(120, 40)) as pilot:
-        await settle(app, pilot)
+        await ready(pilot)
         await pilot.press("question_mark")
         await pilot.pause()
         assert isinstance(app.screen, HelpScreen)
@@ -277,31 +290,32 @@ async def test_help_lists_every_action_and_the_palette_has_them(sandbox: Running
 async def test_usable_at_80_by_24(sandbox: RunningSandbox) -> None:
     app = make_app(engine_for(sandbox))
     async with app.run_test(size=(80, 24)) as pilot:
-        await settle(app, pilot)
+        await ready(pilot)
         header = str(app.screen.query_one(TableHeader).render())
         for title in ("NAME", "STATE", "EXPIRES"):
             assert title in header
         assert table(app).size.height >= 8
+        assert app.return_code is None
         await pilot.press("q")
-    assert app.return_code in (None, 0)
+        assert app.return_code == 0  # q quits at once, successfully
 
 
 async def test_quit_never_waits_for_a_stuck_refresh(sandbox: RunningSandbox) -> None:
-    import time
-
-    stuck = threading.Event()
+    stuck, walking = threading.Event(), threading.Event()
 
     def hanging(
         spec: InstanceSpec, now: datetime, on_progress: Callable[[Progress], None] | None
     ) -> InstanceInventory:
+        walking.set()
         stuck.wait(30)
         return walk_instance(spec, now, on_progress)
 
     app = make_app(InventoryEngine(engine_for(sandbox).specs, walker=hanging))
     started = time.monotonic()
     async with app.run_test(size=(120, 36)) as pilot:
-        await pilot.pause(0.2)
+        assert await asyncio.to_thread(walking.wait, 30)  # the refresh is stuck in the walk
         await pilot.press("q")
+        assert app.return_code == 0
     assert time.monotonic() - started < 5
     stuck.set()
 
@@ -314,15 +328,13 @@ async def test_a_broken_cache_still_refreshes(sandbox: RunningSandbox) -> None:
     spec = engine_for(sandbox).specs[0]
     app = make_app(BrokenCache([spec]))
     async with app.run_test(size=(120, 36)) as pilot:
-        for _ in range(100):
-            await pilot.pause(0.05)
-            if table(app).rows:
-                break
+        await ready(pilot)
         assert len(table(app).rows) == len(walk_instance(spec, NOW).tokens)
+        assert seen(pilot).said("internal error (RuntimeError)", "error")  # said, carried on
 
 
 async def test_settings_keymap_theme_and_window(sandbox: RunningSandbox) -> None:
-    app = GltuiApp(
+    app = ObservedApp(
         engine_for(sandbox),
         clock=fixed_clock,
         window=30,
@@ -330,15 +342,17 @@ async def test_settings_keymap_theme_and_window(sandbox: RunningSandbox) -> None
         keymap={"refresh": "f5"},
     )
     async with app.run_test(size=(120, 40)) as pilot:
-        await settle(app, pilot)
+        await ready(pilot)
         assert app.theme == "gruvbox"
         tokens = [row.token for row in table(app).rows]
         assert card_counts(app) == count_states(tokens, NOW, 30)
+        assert card_counts(app) != count_states(tokens, NOW, 14)  # the sandbox tells them apart
+        expiring = str(app.screen.query_one("#card-expiring", StateCard).render())
+        assert expiring == f"{card_counts(app).expiring} expiring ≤30d"  # the title says 30
         with sandbox.store.lock:
             mara = next(u for u in sandbox.store.users.values() if u.username == "mara")
             sandbox.store.add_personal_token(mara.id, "seen after f5", ["read_api"], None)
-        await pilot.press("f5")
-        await settle(app, pilot)
+        await refresh(pilot, "f5")
         assert "seen after f5" in {row.token.name for row in table(app).rows}
         await pilot.press("question_mark")
         await pilot.pause()
@@ -346,10 +360,11 @@ async def test_settings_keymap_theme_and_window(sandbox: RunningSandbox) -> None
 
 
 async def test_unknown_theme_is_a_notice_not_a_crash(sandbox: RunningSandbox) -> None:
-    app = GltuiApp(engine_for(sandbox), clock=fixed_clock, theme="no-such-theme")
+    app = ObservedApp(engine_for(sandbox), clock=fixed_clock, theme="no-such-theme")
     async with app.run_test(size=(120, 36)) as pilot:
-        await settle(app, pilot)
-        assert any("Unknown theme 'no-such-theme'" in n.message for n in app._notifications)
+        await ready(pilot)
+        assert seen(pilot).said("Unknown theme 'no-such-theme'", "warning")
+        assert app.theme == "textual-dark"  # Textual's default, kept
 
 
 async def test_no_color_is_honoured(
@@ -359,7 +374,7 @@ async def test_no_color_is_honoured(
     app = make_app(engine_for(sandbox))
     assert app.no_color  # Textual renders in monochrome
     async with app.run_test(size=(80, 24)) as pilot:
-        await settle(app, pilot)
+        await ready(pilot)
         assert table(app).rows
 
 
@@ -394,7 +409,7 @@ async def test_first_screen_from_the_head_then_every_cached_token(
         return walk_instance(spec, now, on_progress)
 
     engine = InventoryEngine([spec], cache=cache, walker=held_walker)
-    app = GltuiApp(engine, clock=fixed_clock, preload=True)
+    app = ObservedApp(engine, clock=fixed_clock, preload=True)
     async with app.run_test(size=(120, 36)) as pilot:
         await pilot.pause()
         assert 0 < len(table(app).rows) < len(full.tokens)  # the head only, so far
@@ -404,15 +419,14 @@ async def test_first_screen_from_the_head_then_every_cached_token(
         await pilot.press("d", "v")  # no change and no review on a partial picture
         await pilot.pause()
         assert isinstance(app.screen, DashboardScreen)
-        assert sum("still reading" in str(n.message) for n in app._notifications) == 2
+        assert len(seen(pilot).said("still reading")) == 2
         release.set()
-        for _ in range(100):
-            await pilot.pause(0.05)
-            if len(table(app).rows) == len(full.tokens):
-                break
+        await seen(pilot).handled_at_least(SnapshotsLoaded)  # the rest of the cache
+        await pilot.pause()
         assert len(table(app).rows) == len(full.tokens)
         assert card_counts(app) == count_states(full.tokens, NOW)
         assert "reading the rest" not in str(app.screen.query_one("#view-status").render())
+        assert "loading" in str(app.screen.query_one(InstancesBar).render())  # network held
         network.set()
-        await settle(app, pilot)
+        await refreshed(pilot)
         assert "fresh" in str(app.screen.query_one(InstancesBar).render())

@@ -6,6 +6,7 @@ import tomllib
 from pathlib import Path
 
 import pytest
+from textual.pilot import Pilot
 from textual.widgets import Button, Input, OptionList, Select, SelectionList, Static
 
 from gltui.domain.secret import Secret
@@ -16,6 +17,7 @@ from gltui.inventory.engine import InventoryEngine
 from gltui.inventory.spec import InstanceSpec
 from gltui.sandbox.server import RunningSandbox
 from gltui.tui.app import GltuiApp
+from gltui.tui.messages import RefreshFinished
 from gltui.tui.screens.confirm import ConfirmScreen
 from gltui.tui.screens.create import CreateScreen
 from gltui.tui.screens.dashboard import DashboardScreen
@@ -23,11 +25,10 @@ from gltui.tui.screens.details import DetailsScreen
 from gltui.tui.screens.revoke import RevokeScreen
 from gltui.tui.screens.rotate import RotateScreen
 from gltui.tui.screens.secret import SecretScreen
+from gltui.tui.widgets.instances_bar import InstancesBar
 from gltui.tui.widgets.token_table import TokenTable
 from tests.conftest import SandboxFactory, fixed_clock
-from tests.test_tui import settle
-
-Pilot = object  # the Pilot type is generic over the app; tests only await its methods
+from tests.driving import ObservedApp, read_secret, ready, seen, settle
 
 
 def make_engine(
@@ -48,14 +49,25 @@ def rows(app: GltuiApp) -> list[Token]:
     return [row.token for row in app.dashboard.query_one(TokenTable).rows]
 
 
-def everything(app: GltuiApp) -> dict[str, Token]:
-    return {row.token.name: row.token for row in app.dashboard._all_rows()}
+async def all_tokens(pilot: Pilot[None], name: str | None = None) -> list[Token]:
+    """What the table lists with no filter and no card chosen (of ``name`` only)."""
+    app = pilot.app
+    assert isinstance(app, GltuiApp)
+    assert isinstance(app.screen, DashboardScreen)
+    await pilot.press("escape", "0")
+    status = str(app.dashboard.query_one("#view-status", Static).render())
+    assert not any(f"{part}:" in status for part in ("card", "instance", "kind", "filter"))
+    return [token for token in rows(app) if name is None or token.name == name]
 
 
-async def select(app: GltuiApp, pilot: object, name: str) -> Token:
+async def everything(pilot: Pilot[None]) -> dict[str, Token]:
+    return {token.name: token for token in await all_tokens(pilot)}
+
+
+async def select(app: GltuiApp, pilot: Pilot[None], name: str) -> Token:
     """Filter the table to ``name`` and put the cursor on it."""
-    await pilot.press("escape", "slash", *name, "enter")  # type: ignore[attr-defined]
-    await pilot.pause()  # type: ignore[attr-defined]
+    await pilot.press("escape", "slash", *name, "enter")
+    await pilot.pause()
     table = app.dashboard.query_one(TokenTable)
     assert table.current is not None
     assert table.current.token.name == name
@@ -69,10 +81,10 @@ def text_of(app: GltuiApp, selector: str) -> str:
 async def test_revoke_one_token_updates_the_table_without_a_refresh(
     sandbox: RunningSandbox, tmp_path: Path
 ) -> None:
-    app = GltuiApp(make_engine(sandbox, tmp_path), clock=fixed_clock)
+    app = ObservedApp(make_engine(sandbox, tmp_path), clock=fixed_clock)
     async with app.run_test(size=(140, 40)) as pilot:
-        await settle(app, pilot)
-        requests_before = app.dashboard.instances["work"].requests
+        await ready(pilot)
+        refreshes = seen(pilot).count(RefreshFinished)
         token = await select(app, pilot, "k8s agent")
         await pilot.press("d")
         await pilot.pause()
@@ -80,17 +92,20 @@ async def test_revoke_one_token_updates_the_table_without_a_refresh(
         assert isinstance(screen, RevokeScreen)
         assert '"k8s agent": personal token on work, of mara' in text_of(app, "#target-0")
         assert "cannot be undone" in text_of(app, "#revoke-warning")
-        assert not screen.needs_word  # one token that is not gltui's own
+        assert not screen.query("#revoke-word")  # one token that is not gltui's own: no word
+        assert not screen.query_one("#revoke-go", Button).disabled
         assert app.focused is screen.query_one("#revoke-cancel")  # enter would not revoke
         await pilot.click("#revoke-go")
-        await settle(app, pilot)
+        await settle(pilot)
         assert "✓" in text_of(app, "#target-0")
         assert "revoked" in text_of(app, "#target-0")
         await pilot.click("#revoke-cancel")  # now labelled Close
         await pilot.pause()
         assert isinstance(app.screen, DashboardScreen)
-        assert everything(app)["k8s agent"].revoked
-        assert app.dashboard.instances["work"].requests == requests_before  # no refresh
+        assert (await everything(pilot))["k8s agent"].revoked
+        # without a refresh: none finished, none running
+        assert seen(pilot).count(RefreshFinished) == refreshes
+        assert "loading" not in str(app.dashboard.query_one(InstancesBar).render())
         # the snapshot agrees, so the next start does not show it as active
         await app.workers.wait_for_complete()
         cached = SnapshotCache(tmp_path / "cache").load("work")
@@ -99,9 +114,9 @@ async def test_revoke_one_token_updates_the_table_without_a_refresh(
 
 
 async def test_bulk_revoke_needs_the_word(sandbox: RunningSandbox, tmp_path: Path) -> None:
-    app = GltuiApp(make_engine(sandbox, tmp_path), clock=fixed_clock)
+    app = ObservedApp(make_engine(sandbox, tmp_path), clock=fixed_clock)
     async with app.run_test(size=(140, 40)) as pilot:
-        await settle(app, pilot)
+        await ready(pilot)
         await select(app, pilot, "k8s agent")
         await pilot.press("space")
         await select(app, pilot, "expires in 15 days")
@@ -111,8 +126,8 @@ async def test_bulk_revoke_needs_the_word(sandbox: RunningSandbox, tmp_path: Pat
         await pilot.pause()
         screen = app.screen
         assert isinstance(screen, RevokeScreen)
-        assert screen.needs_word
-        assert len(screen.targets) == 2
+        assert "Revoke 2 tokens?" in text_of(app, "#revoke-title")
+        assert app.focused is screen.query_one("#revoke-word", Input)
         go = screen.query_one("#revoke-go", Button)
         assert go.disabled
         await pilot.press(*"revok")
@@ -120,60 +135,67 @@ async def test_bulk_revoke_needs_the_word(sandbox: RunningSandbox, tmp_path: Pat
         await pilot.press("e")
         assert not screen.query_one("#revoke-go", Button).disabled  # mypy narrowed go.disabled
         await pilot.press("enter")
-        await settle(app, pilot)
+        await settle(pilot)
         assert "2 revoked" in text_of(app, "#revoke-warning")
         await pilot.press("escape")
         await pilot.pause()
-        tokens = everything(app)
+        assert not app.dashboard.query_one(TokenTable).marked  # marks cleared
+        tokens = await everything(pilot)
         assert tokens["k8s agent"].revoked
         assert tokens["expires in 15 days"].revoked
-        assert not app.dashboard.query_one(TokenTable).marked  # marks cleared
 
 
 async def test_gltuis_own_token_needs_the_word_and_says_why(
     sandbox: RunningSandbox, tmp_path: Path
 ) -> None:
-    app = GltuiApp(make_engine(sandbox, tmp_path), clock=fixed_clock)
+    app = ObservedApp(make_engine(sandbox, tmp_path), clock=fixed_clock)
     async with app.run_test(size=(140, 40)) as pilot:
-        await settle(app, pilot)
-        own = app.dashboard.instances["work"].own_token
+        await ready(pilot)
+        with sandbox.store.lock:  # the token gltui signs in with, as the server knows it
+            own = sandbox.store.find_by_secret(sandbox.credentials.maintainer)
         assert own is not None
-        await pilot.press("slash", *"gltui", "enter")
+        await pilot.press("slash", *own.name, "enter")
         table = app.dashboard.query_one(TokenTable)
-        table.cursor = next(i for i, r in enumerate(table.rows) if r.token.identity == own.identity)
+        table.cursor = next(
+            i
+            for i, r in enumerate(table.rows)
+            if r.token.id == own.id and r.token.kind is TokenKind.PERSONAL
+        )
         await pilot.press("d")
         await pilot.pause()
         screen = app.screen
         assert isinstance(screen, RevokeScreen)
-        assert screen.needs_word
+        assert "Revoke 1 token?" in text_of(app, "#revoke-title")
+        assert screen.query_one("#revoke-go", Button).disabled  # one token, but the word
+        assert app.focused is screen.query_one("#revoke-word", Input)
         assert "gltui signs in with" in str(screen.query_one(".revoke-own", Static).render())
         await pilot.press("escape")
         await pilot.pause()
-        assert not everything(app)["gltui"].revoked
+        assert not (await everything(pilot))[own.name].revoked
 
 
 async def test_a_permission_error_is_explained(sandbox: RunningSandbox, tmp_path: Path) -> None:
-    app = GltuiApp(make_engine(sandbox, tmp_path, "readonly"), clock=fixed_clock)
+    app = ObservedApp(make_engine(sandbox, tmp_path, "readonly"), clock=fixed_clock)
     async with app.run_test(size=(140, 40)) as pilot:
-        await settle(app, pilot)
+        await ready(pilot)
         await select(app, pilot, "k8s agent")
         await pilot.press("d")
         await pilot.pause()
         await pilot.click("#revoke-go")
-        await settle(app, pilot)
+        await settle(pilot)
         line = text_of(app, "#target-0")
         assert line.startswith("✗")
         assert "lacks the api scope" in line
         assert "0 revoked, 1 failed" in text_of(app, "#revoke-warning")
         await pilot.press("escape")
         await pilot.pause()
-        assert not everything(app)["k8s agent"].revoked
+        assert not (await everything(pilot))["k8s agent"].revoked
 
 
 async def test_read_only_offers_no_mutating_action(sandbox: RunningSandbox, tmp_path: Path) -> None:
-    app = GltuiApp(make_engine(sandbox, tmp_path), clock=fixed_clock, readonly=True)
+    app = ObservedApp(make_engine(sandbox, tmp_path), clock=fixed_clock, readonly=True)
     async with app.run_test(size=(140, 40)) as pilot:
-        await settle(app, pilot)
+        await ready(pilot)
         await select(app, pilot, "k8s agent")
         for key in ("d", "R", "p", "c", "C", "space"):
             await pilot.press(key)
@@ -185,30 +207,20 @@ async def test_read_only_offers_no_mutating_action(sandbox: RunningSandbox, tmp_
         assert not footer_actions & {"revoke", "rotate", "replace", "create", "create_like"}
         assert "read-only" in str(app.dashboard.query_one("#view-status", Static).render())
     # one instance marked read-only in the config: the action says so
-    app = GltuiApp(make_engine(sandbox, tmp_path, readonly=True), clock=fixed_clock)
+    app = ObservedApp(make_engine(sandbox, tmp_path, readonly=True), clock=fixed_clock)
     async with app.run_test(size=(140, 40)) as pilot:
-        await settle(app, pilot)
+        await ready(pilot)
         await select(app, pilot, "k8s agent")
         await pilot.press("d")
         await pilot.pause()
         assert isinstance(app.screen, DashboardScreen)
-        assert any("read-only" in str(n.message) for n in app._notifications)
+        assert seen(pilot).said("read-only")
 
 
-async def test_rotate_shows_the_new_value_once(
-    sandbox: RunningSandbox, tmp_path: Path, captured_secrets: list[str]
-) -> None:
-    app = GltuiApp(make_engine(sandbox, tmp_path), clock=fixed_clock)
-    copied: list[str] = []
+async def test_rotate_shows_the_new_value_once(sandbox: RunningSandbox, tmp_path: Path) -> None:
+    app = ObservedApp(make_engine(sandbox, tmp_path), clock=fixed_clock)
     async with app.run_test(size=(140, 40)) as pilot:
-        original_copy = app.copy_to_clipboard
-
-        def record(text: str) -> None:
-            copied.append(text)
-            original_copy(text)
-
-        app.copy_to_clipboard = record  # type: ignore[method-assign]
-        await settle(app, pilot)
+        await ready(pilot)
         old = await select(app, pilot, "k8s agent")
         await pilot.press("R")
         await pilot.pause()
@@ -220,22 +232,25 @@ async def test_rotate_shows_the_new_value_once(
         assert app.screen.query_one("#expiry", Input).value == "2026-13-01"
         app.screen.query_one("#expiry", Input).value = "2027-01-15"
         await pilot.press("enter")
-        await settle(app, pilot)
+        await settle(pilot)
         screen = app.screen
         assert isinstance(screen, SecretScreen)
-        (secret,) = captured_secrets
-        assert secret not in text_of(app, "#secret-value")  # masked until revealed
-        assert "glpat-••••" in text_of(app, "#secret-value")
+        masked = text_of(app, "#secret-value")
+        assert "glpat-••••" in masked
+        secret = await read_secret(pilot)
+        assert secret.startswith("glpat-")
+        assert secret not in masked  # masked until revealed
         await pilot.press("v")
-        assert secret in text_of(app, "#secret-value")
+        assert text_of(app, "#secret-value") == secret
         await pilot.press("c")
-        assert copied == [secret]
+        assert seen(pilot).copied == [secret]
         assert app.clipboard != secret  # Textual's in-app copy is cleared
         await pilot.press("escape")
         await pilot.pause()
         assert isinstance(app.screen, DashboardScreen)
-        tokens = [t for t in app.dashboard._all_rows() if t.token.name == "k8s agent"]
-        states = {row.token.id: row.state for row in tokens}
+        await all_tokens(pilot)
+        table = app.dashboard.query_one(TokenTable)
+        states = {row.token.id: row.state for row in table.rows if row.token.name == "k8s agent"}
         assert states[old.id] is TokenState.REVOKED
         (new_id,) = [token_id for token_id in states if token_id != old.id]
         assert states[new_id] is TokenState.ACTIVE
@@ -245,50 +260,52 @@ async def test_rotate_shows_the_new_value_once(
 async def test_rotate_refused_for_kinds_gitlab_cannot_rotate(
     sandbox: RunningSandbox, tmp_path: Path
 ) -> None:
-    app = GltuiApp(make_engine(sandbox, tmp_path), clock=fixed_clock)
+    app = ObservedApp(make_engine(sandbox, tmp_path), clock=fixed_clock)
     async with app.run_test(size=(140, 40)) as pilot:
-        await settle(app, pilot)
+        await ready(pilot)
         await select(app, pilot, "k8s pull")  # a deploy token
         await pilot.press("R")
         await pilot.pause()
         assert isinstance(app.screen, DashboardScreen)
-        assert any("use replace" in str(n.message) for n in app._notifications)
+        assert seen(pilot).said("use replace")
 
 
 async def test_replace_keeps_the_old_token_until_confirmed_across_restarts(
-    sandbox: RunningSandbox, tmp_path: Path, captured_secrets: list[str]
+    sandbox: RunningSandbox, tmp_path: Path
 ) -> None:
-    app = GltuiApp(make_engine(sandbox, tmp_path), clock=fixed_clock)
+    app = ObservedApp(make_engine(sandbox, tmp_path), clock=fixed_clock)
     async with app.run_test(size=(140, 40)) as pilot:
-        await settle(app, pilot)
+        await ready(pilot)
         await select(app, pilot, "metrics")  # a project token
         await pilot.press("p")
         await pilot.pause()
         assert isinstance(app.screen, ConfirmScreen)
         await pilot.click("#confirm-go")
-        await settle(app, pilot)
+        await settle(pilot)
         assert isinstance(app.screen, SecretScreen)
         await pilot.press("escape")  # neither copied nor revealed: warned first
         await pilot.pause()
         assert isinstance(app.screen, SecretScreen)
-        await pilot.press("escape")
-        await settle(app, pilot)
-        metrics = [r.token for r in app.dashboard._all_rows() if r.token.name == "metrics"]
+        assert seen(pilot).said("press esc again to close anyway", "warning")
+        secret = await read_secret(pilot)  # v, v: shown and hidden again
+        await pilot.press("escape")  # the second esc closes, the value unsaved
+        await settle(pilot)
+        assert isinstance(app.screen, DashboardScreen)
+        metrics = await all_tokens(pilot, "metrics")
         assert len(metrics) == 2
         assert not any(t.revoked for t in metrics)  # the old one still works
         assert "1 replacement pending" in str(
             app.dashboard.query_one("#view-status", Static).render()
         )
-    assert len(captured_secrets) == 1
     pending_file = tmp_path / "data" / "pending-replacements.json"
     assert pending_file.stat().st_mode & 0o777 == 0o600
-    assert captured_secrets[0] not in pending_file.read_text()
+    assert secret not in pending_file.read_text()
 
     # a new session (started as the command line starts it) remembers it; p on the old
     # token finishes the job
-    app = GltuiApp(make_engine(sandbox, tmp_path), clock=fixed_clock, preload=True)
+    app = ObservedApp(make_engine(sandbox, tmp_path), clock=fixed_clock, preload=True)
     async with app.run_test(size=(140, 40)) as pilot:
-        await settle(app, pilot)
+        await ready(pilot)
         assert "1 replacement pending" in str(
             app.dashboard.query_one("#view-status", Static).render()
         )
@@ -305,50 +322,48 @@ async def test_replace_keeps_the_old_token_until_confirmed_across_restarts(
         await pilot.pause()
         assert isinstance(app.screen, RevokeScreen)
         await pilot.click("#revoke-go")
-        await settle(app, pilot)
+        await settle(pilot)
         await pilot.press("escape")
-        await settle(app, pilot)
-        by_id = {
-            r.token.id: r.token for r in app.dashboard._all_rows() if r.token.name == "metrics"
-        }
+        await settle(pilot)
+        by_id = {token.id: token for token in await all_tokens(pilot, "metrics")}
         assert by_id[old_id].revoked
         assert "pending" not in str(app.dashboard.query_one("#view-status", Static).render())
     assert "metrics" not in pending_file.read_text()
 
 
-async def choose_target(app: GltuiApp, pilot: object, path: str) -> None:
+async def choose_target(app: GltuiApp, pilot: Pilot[None], path: str) -> None:
     await app.workers.wait_for_complete()
-    await pilot.pause()  # type: ignore[attr-defined]
+    await pilot.pause()
     targets = app.screen.query_one("#targets", OptionList)
     labels = [str(targets.get_option_at_index(i).prompt) for i in range(targets.option_count)]
     targets.highlighted = next(i for i, label in enumerate(labels) if label.endswith(path))
     targets.action_select()
-    await pilot.pause()  # type: ignore[attr-defined]
+    await pilot.pause()
 
 
 async def open_create(
-    app: GltuiApp, pilot: object, kind: TokenKind, target: str | None = None
+    app: GltuiApp, pilot: Pilot[None], kind: TokenKind, target: str | None = None
 ) -> CreateScreen:
     """Press c, choose the jira-commits template, the kind and (by path) the target."""
-    await pilot.press("c")  # type: ignore[attr-defined]
-    await pilot.pause()  # type: ignore[attr-defined]
+    await pilot.press("c")
+    await pilot.pause()
     screen = app.screen
     assert isinstance(screen, CreateScreen)
     screen.query_one("#template", Select).value = "jira-commits"
-    await pilot.pause()  # type: ignore[attr-defined]
+    await pilot.pause()
     screen.query_one("#kind", Select).value = kind
-    await pilot.pause()  # type: ignore[attr-defined]
+    await pilot.pause()
     if target is not None:
         await choose_target(app, pilot, target)
     return screen
 
 
 async def test_create_a_project_token_from_a_template(
-    sandbox: RunningSandbox, tmp_path: Path, captured_secrets: list[str]
+    sandbox: RunningSandbox, tmp_path: Path
 ) -> None:
-    app = GltuiApp(make_engine(sandbox, tmp_path), clock=fixed_clock)
+    app = ObservedApp(make_engine(sandbox, tmp_path), clock=fixed_clock)
     async with app.run_test(size=(150, 50)) as pilot:
-        await settle(app, pilot)
+        await ready(pilot)
         screen = await open_create(app, pilot, TokenKind.PROJECT, "acme/website")
         preview = text_of(app, "#create-preview")
         assert "POST /api/v4/projects/" in preview
@@ -364,22 +379,24 @@ async def test_create_a_project_token_from_a_template(
         assert read_user.disabled
         assert "cannot hold 'read_user'" in str(read_user.prompt)
         await pilot.press("ctrl+s")
-        await settle(app, pilot)
+        await settle(pilot)
         assert isinstance(app.screen, SecretScreen)
+        secret = await read_secret(pilot)
         await pilot.press("c", "escape")
-        await settle(app, pilot)
-        created = [r.token for r in app.dashboard._all_rows() if r.token.name == "jira-commits"]
+        await settle(pilot)
+        assert seen(pilot).copied == [secret]  # one value, copied once
+        created = await all_tokens(pilot, "jira-commits")
         assert len(created) == 1
         assert created[0].kind is TokenKind.PROJECT
         assert created[0].resource is not None
         assert created[0].resource.path == "acme/website"
-    assert len(captured_secrets) == 1
+        assert secret not in app.export_screenshot()
 
 
 async def test_create_errors_keep_the_form(sandbox: RunningSandbox, tmp_path: Path) -> None:
-    app = GltuiApp(make_engine(sandbox, tmp_path, "developer"), clock=fixed_clock)
+    app = ObservedApp(make_engine(sandbox, tmp_path, "developer"), clock=fixed_clock)
     async with app.run_test(size=(150, 50)) as pilot:
-        await settle(app, pilot)
+        await ready(pilot)
         screen = await open_create(app, pilot, TokenKind.PROJECT, "opensource/gltui-demo")
         # caught before any request: an expiry past the limit
         screen.query_one("#expires", Input).value = "2030-01-01"
@@ -391,7 +408,7 @@ async def test_create_errors_keep_the_form(sandbox: RunningSandbox, tmp_path: Pa
         screen.query_one("#role", Select).value = "owner"  # above dev's Maintainer
         await pilot.pause()
         await pilot.press("ctrl+s")
-        await settle(app, pilot)
+        await settle(pilot)
         assert isinstance(app.screen, CreateScreen)
         assert "role is higher than your own" in text_of(app, "#create-error")
         assert screen.query_one("#name", Input).value == "my reader"
@@ -407,9 +424,9 @@ async def test_personal_tokens_fall_back_to_gitlabs_prefilled_form(
         return True
 
     monkeypatch.setattr("webbrowser.open", fake_open)
-    app = GltuiApp(make_engine(sandbox, tmp_path), clock=fixed_clock)
+    app = ObservedApp(make_engine(sandbox, tmp_path), clock=fixed_clock)
     async with app.run_test(size=(150, 50)) as pilot:
-        await settle(app, pilot)
+        await ready(pilot)
         screen = await open_create(app, pilot, TokenKind.PERSONAL)
         assert str(screen.query_one("#create-go", Button).label) == "Open GitLab's form"
         preview = text_of(app, "#create-preview")
@@ -418,7 +435,7 @@ async def test_personal_tokens_fall_back_to_gitlabs_prefilled_form(
         url = sandbox.url + path
         assert url in preview
         await pilot.press("ctrl+s")
-        await settle(app, pilot)
+        await settle(pilot)
         assert opened == [url]
         assert app.clipboard == url
         assert isinstance(app.screen, CreateScreen)
@@ -432,9 +449,9 @@ async def test_create_like_this_and_save_as_template(
         '[settings]\nexpiring_window_days = 14\n\n[[instances]]\nname = "x"\n'
         'url = "https://x.example"\ntoken_env = "X"\n'
     )
-    app = GltuiApp(make_engine(sandbox, tmp_path), clock=fixed_clock, config_path=config)
+    app = ObservedApp(make_engine(sandbox, tmp_path), clock=fixed_clock, config_path=config)
     async with app.run_test(size=(150, 50)) as pilot:
-        await settle(app, pilot)
+        await ready(pilot)
         token = await select(app, pilot, "old laptop")  # expired: still a fine model
         await pilot.press("C")
         await pilot.pause()
@@ -445,7 +462,7 @@ async def test_create_like_this_and_save_as_template(
         assert set(screen.query_one("#scopes", SelectionList).selected) == set(token.scopes)
         screen.query_one("#template-id", Input).value = "laptop"
         await pilot.click("#create-save")
-        await settle(app, pilot)
+        await settle(pilot)
     saved = tomllib.loads(config.read_text())
     assert saved["templates"]["laptop"]["scopes"] == list(token.scopes)
     assert saved["templates"]["laptop"]["kinds"] == ["personal"]
@@ -458,12 +475,12 @@ async def test_the_access_token_limit_is_said_plainly(
     make_sandbox: SandboxFactory, tmp_path: Path
 ) -> None:
     limited = make_sandbox(token_limit=2)  # acme/website holds two active tokens already
-    app = GltuiApp(make_engine(limited, tmp_path), clock=fixed_clock)
+    app = ObservedApp(make_engine(limited, tmp_path), clock=fixed_clock)
     async with app.run_test(size=(150, 50)) as pilot:
-        await settle(app, pilot)
+        await ready(pilot)
         screen = await open_create(app, pilot, TokenKind.PROJECT, "acme/website")
         await pilot.press("ctrl+s")
-        await settle(app, pilot)
+        await settle(pilot)
         assert isinstance(app.screen, CreateScreen)
         assert "limit of access tokens is reached" in text_of(app, "#create-error")
         assert not screen.query_one("#create-go", Button).disabled  # fix it and try again
@@ -472,12 +489,12 @@ async def test_the_access_token_limit_is_said_plainly(
 async def test_create_like_refuses_kinds_gltui_cannot_create(
     sandbox: RunningSandbox, tmp_path: Path
 ) -> None:
-    app = GltuiApp(make_engine(sandbox, tmp_path, "admin"), clock=fixed_clock)
+    app = ObservedApp(make_engine(sandbox, tmp_path, "admin"), clock=fixed_clock)
     async with app.run_test(size=(150, 40)) as pilot:
-        await settle(app, pilot)
+        await ready(pilot)
         token = await select(app, pilot, "support session")
         assert token.kind is TokenKind.IMPERSONATION
         await pilot.press("C")
         await pilot.pause()
         assert isinstance(app.screen, DashboardScreen)
-        assert any("admin area" in str(n.message) for n in app._notifications)
+        assert seen(pilot).said("admin area")

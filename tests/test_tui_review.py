@@ -7,7 +7,7 @@ from datetime import date, timedelta
 from pathlib import Path
 
 from rich.text import Text
-from textual.widgets import OptionList
+from textual.widgets import OptionList, Static
 
 from gltui.domain.states import TokenState, classify
 from gltui.domain.tokens import Resource, ResourceType, Token, TokenKind
@@ -15,12 +15,12 @@ from gltui.inventory.cache import History
 from gltui.inventory.reviews import ReviewLog
 from gltui.inventory.walk import walk_instance
 from gltui.sandbox.server import RunningSandbox
-from gltui.tui.app import GltuiApp
 from gltui.tui.screens.dashboard import DashboardScreen
 from gltui.tui.screens.review import ReviewScreen
 from gltui.tui.widgets.token_table import TokenTable
 from tests.conftest import NOW, fixed_clock
-from tests.test_tui import engine_for, settle
+from tests.driving import ObservedApp, ready, settle
+from tests.test_tui import engine_for
 
 EARLIER = NOW - timedelta(hours=1)
 """The seeded sign-off: an hour ago, so only the planted differences show."""
@@ -63,12 +63,12 @@ async def test_review_shows_changes_jumps_and_signs_off(
     reviews = ReviewLog(tmp_path)
     new, expiring = seed_last_review(sandbox, reviews)
     engine = engine_for(sandbox, history=History(tmp_path), reviews=reviews)
-    app = GltuiApp(engine, clock=fixed_clock)
+    app = ObservedApp(engine, clock=fixed_clock)
     async with app.run_test(size=(140, 40)) as pilot:
-        await settle(app, pilot)
+        await ready(pilot)
         await pilot.press("2")  # a card filter the jump must clear
         await pilot.press("v")
-        await settle(app, pilot)
+        await settle(pilot)
         screen = app.screen
         assert isinstance(screen, ReviewScreen)
         text = lines(screen)
@@ -92,24 +92,25 @@ async def test_review_shows_changes_jumps_and_signs_off(
             i for i, line in enumerate(text) if line.strip().startswith("new")
         )
         await pilot.press("enter")
-        await settle(app, pilot)
+        await settle(pilot)
         assert isinstance(app.screen, DashboardScreen)
-        assert app.screen.view.state is None  # the expiring card no longer hides it
+        status = str(app.screen.query_one("#view-status", Static).render())
+        assert "card:" not in status  # the expiring card no longer hides it
         current = app.screen.query_one(TokenTable).current
         assert current is not None
         assert current.token.identity == new.identity
 
         await pilot.press("v")
-        await settle(app, pilot)
+        await settle(pilot)
         await pilot.press("s")
-        await settle(app, pilot)
+        await settle(pilot)
         last = reviews.last()
         assert last is not None
         assert last.at == NOW
         assert reviews.sign_offs()[-1].counts["new"] == 1
         await pilot.press("escape")
         await pilot.press("v")
-        await settle(app, pilot)
+        await settle(pilot)
         assert lines(app.screen)[0].startswith("What changed (0)")
 
 
@@ -117,11 +118,11 @@ async def test_first_review_says_there_is_nothing_to_compare(
     sandbox: RunningSandbox, tmp_path: Path
 ) -> None:
     engine = engine_for(sandbox, reviews=ReviewLog(tmp_path))
-    app = GltuiApp(engine, clock=fixed_clock)
+    app = ObservedApp(engine, clock=fixed_clock)
     async with app.run_test(size=(120, 36)) as pilot:
-        await settle(app, pilot)
+        await ready(pilot)
         await pilot.press("v")
-        await settle(app, pilot)
+        await settle(pilot)
         screen = app.screen
         assert isinstance(screen, ReviewScreen)
         assert "First review" in str(screen.query_one("#review-heading").render())

@@ -1,35 +1,36 @@
 """The Textual application: a thin composition root around the dashboard screen.
 
 It is handed everything it needs (the inventory engine, a clock, the expiring
-window) so tests, the demo and screenshots can run it over any data.
+window) so tests, the demo and screenshots can run it over any data. Its base,
+:class:`~gltui.tui.worker_errors.ReportsWorkerErrors`, reports any worker's failure,
+on whichever screen, as one notification.
 """
 
 from __future__ import annotations
 
 import gc
 from collections.abc import Callable, Iterable, Mapping
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, ClassVar
 
-from textual.app import App, SystemCommand
+from textual.app import SystemCommand
 from textual.binding import Binding, BindingType
 from textual.screen import Screen
 
 from gltui.adapters.log import RequestLog
+from gltui.clock import Clock, utc_now
 from gltui.domain.audit import DEFAULT_RULES, AuditRules
 from gltui.domain.states import DEFAULT_EXPIRING_WINDOW_DAYS
 from gltui.inventory.engine import InventoryEngine
 from gltui.inventory.model import Inventory
-from gltui.tui.screens.dashboard import Clock, DashboardScreen
+from gltui.tui.keys import palette_commands
+from gltui.tui.screens.dashboard import DashboardScreen
+from gltui.tui.worker_errors import ReportsWorkerErrors
+
+__all__ = ["GltuiApp", "utc_now"]  # utc_now: where the command line used to import it
 
 
-def utc_now() -> datetime:
-    """The real clock."""
-    return datetime.now(UTC)
-
-
-class GltuiApp(App[None]):
+class GltuiApp(ReportsWorkerErrors[None]):
     """Every GitLab token you own or administer, across instances."""
 
     CSS_PATH = Path(__file__).with_name("gltui.tcss")
@@ -82,13 +83,18 @@ class GltuiApp(App[None]):
             else:
                 preloaded = engine.cached()
         self.dashboard = DashboardScreen(
-            engine, clock, window, preloaded, keymap, rules, readonly=readonly, partial=partial
+            engine,
+            clock,
+            window,
+            preloaded,
+            keymap,
+            rules,
+            readonly=readonly,
+            partial=partial,
+            config_path=config_path,
+            reconfigure=reconfigure,
         )
         self._wanted_theme = theme
-        self.config_path = config_path
-        """The file the instances screen edits (``None``: the demo, nothing to edit)."""
-        self.reconfigure = reconfigure
-        """Builds a new engine from the edited file."""
         self._keymap = dict(keymap or {})
         if preload:
             # Everything alive now (modules, the cached tokens and their rows) lives as
@@ -114,5 +120,7 @@ class GltuiApp(App[None]):
         self.push_screen(self.dashboard)
 
     def get_system_commands(self, screen: Screen[Any]) -> Iterable[SystemCommand]:
+        """Textual's commands, then the actions of ``screen`` (the dashboard's, with the
+        user's keys; a modal offers none of them)."""
         yield from super().get_system_commands(screen)
-        yield from self.dashboard.commands()
+        yield from palette_commands(screen, self.get_key_display)

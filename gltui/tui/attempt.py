@@ -1,7 +1,8 @@
 """Run one blocking GitLab action from a worker and turn any failure into a sentence.
 
-The modals that act on GitLab (create, rotate, confirm) all need the same thing:
-the result, or a message to show in the form, and never a traceback.
+The modals that act on GitLab all need the same thing: the result, or a message
+to show in the form, and never a traceback. Their base,
+:class:`~gltui.tui.screens.action_modal.ActionModal`, runs every action through it.
 """
 
 from __future__ import annotations

@@ -1,9 +1,19 @@
-"""Messages the refresh worker posts to the dashboard (thread-safe by ``post_message``)."""
+"""Messages to the dashboard, from its workers and its write side (``post_message`` is
+thread-safe, so a worker posts them directly).
+
+The refresh messages carry the refresh's number: an answer from a refresh that a
+new configuration made stale is dropped (:class:`~gltui.tui.dashboard_state.DashboardState`).
+"""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from textual.message import Message
 
+from gltui.actions.pending import PendingReplacement
+from gltui.domain.tokens import Token
+from gltui.inventory.engine import InventoryEngine
 from gltui.inventory.model import InstanceInventory, Inventory, Progress
 from gltui.tui.table_model import TokenRow
 
@@ -24,16 +34,18 @@ class SnapshotsLoaded(Message):
 class RefreshProgressed(Message):
     """One instance's refresh advanced."""
 
-    def __init__(self, progress: Progress) -> None:
+    def __init__(self, number: int, progress: Progress) -> None:
         super().__init__()
+        self.number = number
         self.progress = progress
 
 
 class InstanceRefreshed(Message):
     """One instance finished refreshing (successfully or not), with its rows."""
 
-    def __init__(self, instance: InstanceInventory, rows: list[TokenRow]) -> None:
+    def __init__(self, number: int, instance: InstanceInventory, rows: list[TokenRow]) -> None:
         super().__init__()
+        self.number = number
         self.instance = instance
         self.rows = rows
 
@@ -41,8 +53,9 @@ class InstanceRefreshed(Message):
 class RefreshFinished(Message):
     """Every instance has answered (``error`` names an unexpected crash, if any)."""
 
-    def __init__(self, error: str | None = None) -> None:
+    def __init__(self, number: int, error: str | None = None) -> None:
         super().__init__()
+        self.number = number
         self.error = error
 
 
@@ -52,3 +65,33 @@ class LocalTrouble(Message):
     def __init__(self, text: str) -> None:
         super().__init__()
         self.text = text
+
+
+class TokensChanged(Message):
+    """Tokens an action changed or made: patched into the table without a refresh."""
+
+    def __init__(self, tokens: Sequence[Token], *, clear_marks: bool = False) -> None:
+        super().__init__()
+        self.tokens = list(tokens)
+        self.clear_marks = clear_marks
+        """A bulk action used the marks: forget them."""
+
+
+class PendingChanged(Message):
+    """The replacements waiting for the user's word, as the store now holds them."""
+
+    def __init__(self, rows: Sequence[PendingReplacement]) -> None:
+        super().__init__()
+        self.rows = list(rows)
+
+
+class EngineRebuilt(Message):
+    """The configuration was read again (off the loop): the new engine, or why not."""
+
+    def __init__(
+        self, number: int, engine: InventoryEngine | None, error: str | None = None
+    ) -> None:
+        super().__init__()
+        self.number = number
+        self.engine = engine
+        self.error = error

@@ -2,7 +2,8 @@
 
 Validation is the config file's own (:func:`gltui.config.load.parse_instance`), the
 test signs in through the same probe as ``gltui config check`` (in a thread worker),
-and saving appends to ``config.toml`` atomically with mode 600.
+and saving appends to ``config.toml`` atomically with mode 600 (in another: the
+write waits for the file's lock).
 """
 
 from __future__ import annotations
@@ -16,14 +17,16 @@ from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Label, RadioButton, RadioSet, Static
+from textual.worker import Worker
 
+from gltui.clock import Clock
 from gltui.config.load import parse_instance
 from gltui.config.model import ConfigError, InstanceConfig
 from gltui.config.save import add_instances, replace_instance
 from gltui.domain.display import printable_said
 from gltui.domain.states import DEFAULT_EXPIRING_WINDOW_DAYS
 from gltui.inventory.probe import Probe, probe_instance
-from gltui.tui.screens.dashboard import Clock
+from gltui.tui.worker_errors import ForwardsWorkerErrors
 from gltui.wiring.specs import instance_spec
 
 SOURCES = {
@@ -33,10 +36,10 @@ SOURCES = {
 }
 
 
-class AddInstanceScreen(ModalScreen[InstanceConfig | None]):
+class AddInstanceScreen(ForwardsWorkerErrors, ModalScreen[InstanceConfig | None]):
     """The form; dismisses with the saved instance, or ``None`` when cancelled."""
 
-    BINDINGS: ClassVar[list[BindingType]] = [Binding("escape", "dismiss(None)", "Cancel")]
+    BINDINGS: ClassVar[list[BindingType]] = [Binding("escape", "cancel", "Cancel")]
 
     def __init__(
         self, config_path: Path, clock: Clock, existing: dict[str, Any] | None = None
@@ -46,6 +49,7 @@ class AddInstanceScreen(ModalScreen[InstanceConfig | None]):
         self.config_path = config_path
         self.clock = clock
         self.existing = existing
+        self.saving = False
 
     def compose(self) -> ComposeResult:
         with Vertical(id="add-instance"):
@@ -142,21 +146,47 @@ class AddInstanceScreen(ModalScreen[InstanceConfig | None]):
 
     @on(Button.Pressed, "#save")
     def save_pressed(self) -> None:
+        if self.saving:
+            return
         found = self._validated()
         if found is None:
             return
-        table, instance = found
+        self.saving = True
+        self.query_one("#save", Button).disabled = True
+        self._say("Saving…")
+        self.write_instance(*found)
+
+    @work(thread=True, exclusive=True, group="save", exit_on_error=False)
+    def write_instance(self, table: dict[str, Any], instance: InstanceConfig) -> None:
+        """Write the instance into the file (under its lock: off the event loop)."""
         try:
             if self.existing is not None:
                 replace_instance(self.config_path, str(self.existing.get("name")), table)
             elif not add_instances(self.config_path, [table]):
-                self._say("An instance with this URL is already configured.")
+                said = "An instance with this URL is already configured."
+                self.app.call_from_thread(self._not_saved, said)
                 return
         except (ConfigError, OSError) as error:
-            self._say(f"Could not save: {printable_said(str(error))}")
+            self.app.call_from_thread(
+                self._not_saved, f"Could not save: {printable_said(str(error))}"
+            )
             return
-        self.dismiss(instance)
+        self.app.call_from_thread(self.dismiss, instance)
+
+    def _not_saved(self, said: str) -> None:
+        self.saving = False
+        self.query_one("#save", Button).disabled = False
+        self._say(said)
+
+    def worker_crashed(self, worker: Worker[Any], said: str) -> None:
+        """The app has notified it; the form says it too and can be used again."""
+        if worker.group == "save":
+            self._not_saved(f"✗ Not saved: {said}")
+        else:
+            self._say(f"✗ The test did not finish: {said}")
 
     @on(Button.Pressed, "#cancel")
-    def cancel_pressed(self) -> None:
-        self.dismiss(None)
+    def action_cancel(self) -> None:
+        """Close without saving (not while a save is being written: it would be lost)."""
+        if not self.saving:
+            self.dismiss(None)

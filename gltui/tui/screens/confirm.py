@@ -7,26 +7,27 @@ modals because they ask for more (a typed word, an expiry).
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import ClassVar, Generic, TypeVar
+from typing import ClassVar, TypeVar
 
-from textual import on, work
+from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
-from textual.screen import ModalScreen
 from textual.widgets import Button, Static
 
-from gltui.tui.attempt import attempt
+from gltui.tui.screens.action_modal import ActionModal
 
 T = TypeVar("T")
 
 
-class ConfirmScreen(ModalScreen[T | None], Generic[T]):
+class ConfirmScreen(ActionModal[T]):
     """Dismisses with what ``perform`` returned, or ``None`` when cancelled."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape", "cancel", "Cancel", tooltip="Close without doing it"),
     ]
+    GO = "confirm-go"
+    ERROR = "confirm-error"
 
     def __init__(self, title: str, body: str, button: str, perform: Callable[[], T]) -> None:
         super().__init__()
@@ -34,7 +35,6 @@ class ConfirmScreen(ModalScreen[T | None], Generic[T]):
         self.body = body
         self.button = button
         self._perform = perform
-        self.running = False
 
     def compose(self) -> ComposeResult:
         with Vertical(id="confirm"):
@@ -49,28 +49,9 @@ class ConfirmScreen(ModalScreen[T | None], Generic[T]):
         self.query_one("#confirm-go", Button).focus()
 
     @on(Button.Pressed, "#confirm-cancel")
-    def action_cancel(self) -> None:
-        if not self.running:
-            self.dismiss(None)
+    def cancel_pressed(self) -> None:
+        self.action_cancel()
 
     @on(Button.Pressed, "#confirm-go")
     def go(self) -> None:
-        if self.running:
-            return
-        self.running = True
-        self.query_one("#confirm-go", Button).disabled = True
-        self.query_one("#confirm-error", Static).update("working…")
-        self.run_it()
-
-    @work(thread=True, exclusive=True, exit_on_error=False)
-    def run_it(self) -> None:
-        result, problem = attempt(self._perform)
-        if problem is not None:
-            self.app.call_from_thread(self._failed, problem)
-        else:
-            self.app.call_from_thread(self.dismiss, result)
-
-    def _failed(self, message: str) -> None:
-        self.running = False
-        self.query_one("#confirm-go", Button).disabled = False
-        self.query_one("#confirm-error", Static).update(message)
+        self.perform(self._perform, "working…", self.dismiss)

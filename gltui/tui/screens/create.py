@@ -13,17 +13,17 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date
-from typing import ClassVar
+from typing import Any, ClassVar
 
 from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical, VerticalScroll
-from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Label, OptionList, Select, SelectionList, Static
 from textual.widgets.option_list import Option
 from textual.widgets.selection_list import Selection
+from textual.worker import Worker
 
 from gltui.actions.form import (
     CREATABLE_KINDS,
@@ -40,7 +40,8 @@ from gltui.domain.display import printable, printable_lines, printable_said
 from gltui.domain.errors import DomainError, ValidationError
 from gltui.domain.templates import CreateRequest, Template, personal_token_form_url
 from gltui.domain.tokens import Resource, TokenKind
-from gltui.tui.attempt import attempt
+from gltui.tui.generation import Generation
+from gltui.tui.screens.action_modal import ActionModal
 
 
 @dataclass(frozen=True)
@@ -68,13 +69,15 @@ SaveTemplate = Callable[[str, dict[str, object]], None]
 ROLES = [(level.label, level.name.lower()) for level in AccessLevel]
 
 
-class CreateScreen(ModalScreen[Created | None]):
+class CreateScreen(ActionModal[Created]):
     """Dismisses with the new token (its value is shown next), or ``None``."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape", "cancel", "Cancel", tooltip="Close without creating"),
         Binding("ctrl+s", "create", "Create", tooltip="Send the request shown"),
     ]
+    GO = "create-go"
+    ERROR = "create-error"
 
     def __init__(
         self,
@@ -110,8 +113,9 @@ class CreateScreen(ModalScreen[Created | None]):
         self.start_name = start_name
         self.resources: list[Resource] = [start_resource] if start_resource else []
         self.request: CreateRequest | None = None
-        self.running = False
         self.form_url: str | None = None
+        self.searches = Generation()
+        """Each search for a project or group is numbered: only the newest is shown."""
 
     # --- layout -------------------------------------------------------------------
     def compose(self) -> ComposeResult:
@@ -332,37 +336,54 @@ class CreateScreen(ModalScreen[Created | None]):
     def target_typed(self, event: Input.Changed) -> None:
         self.search_resources(event.value)
 
-    @work(thread=True, exclusive=True, group="resources", exit_on_error=False)
-    def search_resources(self, text: str) -> None:
-        """Where the user may create this kind of token (GitLab's search, in a worker)."""
-        place, kind = self.place, self.kind
-        try:
-            found = self._load(place, kind, text.strip())
-        except ActionError as error:
-            self.app.call_from_thread(self._resources_failed, error.message)
-            return
-        self.app.call_from_thread(self._show_resources, found)
+    def search_resources(self, text: str) -> Worker[None]:
+        """Where the user may create this kind of token (GitLab's search, in a worker).
 
-    def _show_resources(self, found: list[Resource]) -> None:
+        As-you-type: a slow answer for "a" may land after the one for "acme", so
+        each search is numbered and only the newest one's answer is shown. Not an
+        exclusive worker: Textual could only mark the older one cancelled, never stop it.
+        """
+        return self._search(self.searches.next(), self.place, self.kind, text.strip())
+
+    @work(thread=True, group="resources", exit_on_error=False)
+    def _search(self, number: int, place: str, kind: TokenKind, text: str) -> None:
+        try:
+            found = self._load(place, kind, text)
+        except ActionError as error:
+            self.app.call_from_thread(self._resources_failed, number, error.message)
+            return
+        self.app.call_from_thread(self._show_resources, number, found)
+
+    def _show_resources(self, number: int, found: list[Resource]) -> None:
+        if not self.searches.is_current(number):
+            return  # a newer search was typed: its answer is (or will be) shown
         self.resources = found
         targets = self.query_one("#targets", OptionList)
         targets.clear_options()
-        for index, resource in enumerate(found):
+        for resource in found:
             label = f"{resource.type.value:<8} {printable(resource.path or str(resource.id))}"
             # GitLab's paths as Text: a str prompt would be parsed as markup
-            targets.add_option(Option(Text(label), id=f"resource-{index}"))
+            targets.add_option(Option(Text(label)))
         if found:
             targets.highlighted = 0  # enter picks the first match at once
         else:
             targets.add_option(Option("nothing here where you have the role", disabled=True))
 
-    def _resources_failed(self, message: str) -> None:
-        self.query_one("#target-chosen", Static).update(printable_said(message))
+    def _resources_failed(self, number: int, message: str) -> None:
+        if self.searches.is_current(number):
+            self.query_one("#target-chosen", Static).update(printable_said(message))
+
+    def worker_crashed(self, worker: Worker[Any], said: str) -> None:
+        if worker.group == "resources":
+            self.query_one("#target-chosen", Static).update(said)
+        else:
+            super().worker_crashed(worker, said)
 
     @on(OptionList.OptionSelected, "#targets")
     def target_chosen(self, event: OptionList.OptionSelected) -> None:
-        index = int((event.option.id or "resource-0").rsplit("-", 1)[1])
-        resource = self.resources[index]
+        if not 0 <= event.option_index < len(self.resources):
+            return
+        resource = self.resources[event.option_index]
         if self.kind in (TokenKind.PROJECT, TokenKind.GROUP) and resource.type.value != (
             self.kind.value
         ):
@@ -377,9 +398,8 @@ class CreateScreen(ModalScreen[Created | None]):
         self._refresh_preview()
 
     @on(Button.Pressed, "#create-cancel")
-    def action_cancel(self) -> None:
-        if not self.running:
-            self.dismiss(None)
+    def cancel_pressed(self) -> None:
+        self.action_cancel()
 
     @on(Button.Pressed, "#create-go")
     def action_create(self) -> None:
@@ -388,23 +408,15 @@ class CreateScreen(ModalScreen[Created | None]):
         if self.form_url is not None:
             self.open_form(self.form_url)
             return
-        self.running = True
-        self.query_one("#create-go", Button).disabled = True
-        self.query_one("#create-error", Static).update("creating…")
-        self.run_create(self.place, self.request)
+        place, request = self.place, self.request
 
-    @work(thread=True, exclusive=True, group="create", exit_on_error=False)
-    def run_create(self, place: str, request: CreateRequest) -> None:
-        issued, problem = attempt(lambda: self._create(place, request))
-        if problem is not None or issued is None:
-            self.app.call_from_thread(self._failed, problem or "nothing was created")
-        else:
-            self.app.call_from_thread(self.dismiss, Created(place, issued))
+        def done(issued: Issued | None) -> None:
+            if issued is None:
+                self.failed("nothing was created")
+            else:
+                self.dismiss(Created(place, issued))
 
-    def _failed(self, message: str) -> None:
-        self.running = False
-        self.query_one("#create-go", Button).disabled = False
-        self.query_one("#create-error", Static).update(message)
+        self.perform(lambda: self._create(place, request), "creating…", done)
 
     @work(thread=True, group="browser", exit_on_error=False)
     def open_form(self, url: str) -> None:
@@ -424,6 +436,9 @@ class CreateScreen(ModalScreen[Created | None]):
         )
         self.app.call_from_thread(self.notify, message, timeout=5)
 
+    def _say_error(self, message: str) -> None:
+        self.query_one("#create-error", Static).update(message)
+
     @on(Button.Pressed, "#create-save")
     def save_as_template(self) -> None:
         if self._save is None or self.request is None:
@@ -438,14 +453,13 @@ class CreateScreen(ModalScreen[Created | None]):
 
     @work(thread=True, group="save", exit_on_error=False)
     def write_template(self, template_id: str, table: dict[str, object]) -> None:
+        """Write the template into the config file (under its lock: off the loop)."""
         assert self._save is not None
         try:
             self._save(template_id, table)
         except (OSError, ValueError, DomainError) as error:
-            self.app.call_from_thread(
-                self.query_one("#create-error", Static).update,
-                f"could not save the template: {printable_said(str(error))}",
-            )
+            message = f"could not save the template: {printable_said(str(error))}"
+            self.app.call_from_thread(self._say_error, message)
             return
         self.app.call_from_thread(
             self.notify,

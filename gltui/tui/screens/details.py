@@ -21,20 +21,13 @@ from gltui.domain.scopes import ScopeRisk, highest_risk, scope_risk
 from gltui.domain.states import classify, days_until_expiry
 from gltui.domain.tokens import Token
 from gltui.tui.table_model import relative_days
+from gltui.tui.worker_errors import ForwardsWorkerErrors
 
 
 def _when(moment: datetime | None, today: datetime) -> str:
     if moment is None:
         return "never"
     return f"{moment:%Y-%m-%d %H:%M} UTC ({relative_days((moment.date() - today.date()).days)})"
-
-
-def _owner(token: Token) -> str:
-    if token.owner is None:
-        return "-"
-    if token.owner.username:
-        return printable(token.owner.username)
-    return f"user #{token.owner.user_id}" if token.owner.user_id is not None else "-"
 
 
 _FLAG_TEXT = {
@@ -112,7 +105,7 @@ def detail_lines(
     ]
 
 
-class DetailsScreen(ModalScreen[None]):
+class DetailsScreen(ForwardsWorkerErrors, ModalScreen[None]):
     """A token's fields; ``esc`` or ``q`` closes."""
 
     BINDINGS: ClassVar[list[BindingType]] = [

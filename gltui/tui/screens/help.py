@@ -1,9 +1,10 @@
-"""``?``: every binding of the dashboard, generated from the bindings themselves."""
+"""``?``: every binding of the dashboard, generated from the bindings themselves.
+
+The keys are spelt by :func:`gltui.tui.keys.spell`, as the palette spells them.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import replace
 from typing import ClassVar
 
 from rich.text import Text
@@ -13,26 +14,24 @@ from textual.containers import VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Static
 
+from gltui.tui.keys import KeyDisplay, spell
+from gltui.tui.worker_errors import ForwardsWorkerErrors
 
-def help_text(
-    groups: list[tuple[str, list[Binding]]], key_display: Callable[[Binding], str]
-) -> Text:
+
+def help_text(groups: list[tuple[str, list[Binding]]], key_display: KeyDisplay) -> Text:
     """A table of keys (as the footer shows them) and what they do, by group."""
     text = Text()
     for title, bindings in groups:
         text.append(f"{title}\n", style="bold underline")
         for binding in bindings:
-            keys = " / ".join(
-                key_display(replace(binding, key=key.strip())) for key in binding.key.split(",")
-            )
-            text.append(f"  {keys:<22}", style="bold")
+            text.append(f"  {spell(binding, key_display):<22}", style="bold")
             text.append(f"{binding.tooltip or binding.description}\n")
         text.append("\n")
     text.append("ctrl+p opens the command palette: every action above, and themes.", style="dim")
     return text
 
 
-class HelpScreen(ModalScreen[None]):
+class HelpScreen(ForwardsWorkerErrors, ModalScreen[None]):
     """The key reference; ``esc``, ``q`` or ``?`` closes."""
 
     BINDINGS: ClassVar[list[BindingType]] = [

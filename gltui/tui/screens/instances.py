@@ -2,6 +2,8 @@
 
 Every change is written to ``config.toml`` at once (atomically, mode 600); the
 screen dismisses with ``True`` when something changed so the dashboard reloads.
+The file is read and written in thread workers: writes wait for the file's lock,
+which another gltui (or ``gltui config``) may hold.
 """
 
 from __future__ import annotations
@@ -17,21 +19,24 @@ from textual.containers import Vertical
 from textual.screen import ModalScreen
 from textual.widgets import OptionList, Static
 from textual.widgets.option_list import Option
+from textual.worker import Worker
 
+from gltui.clock import Clock
 from gltui.config.load import parse_instance
 from gltui.config.model import ConfigError, InstanceConfig
 from gltui.config.save import instance_tables, remove_instance
 from gltui.domain.display import printable, printable_said
 from gltui.domain.states import DEFAULT_EXPIRING_WINDOW_DAYS
 from gltui.inventory.probe import Probe, probe_instance
+from gltui.tui.generation import Generation
 from gltui.tui.screens.add_instance import AddInstanceScreen
-from gltui.tui.screens.dashboard import Clock
+from gltui.tui.worker_errors import ForwardsWorkerErrors
 from gltui.wiring.specs import instance_spec
 
 HINT = "a add · e/enter edit · t test · d remove (d again to confirm) · esc back"
 
 
-class InstancesScreen(ModalScreen[bool]):
+class InstancesScreen(ForwardsWorkerErrors, ModalScreen[bool]):
     """The instances in the configuration file."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
@@ -49,6 +54,10 @@ class InstancesScreen(ModalScreen[bool]):
         self.changed = False
         self.tables: list[dict[str, Any]] = []
         self._armed: str | None = None
+        self._reads = Generation()
+        """Each read of the file is numbered: an older read never lists over a newer one."""
+        self.writing = False
+        """A removal is being written (one at a time)."""
 
     def compose(self) -> ComposeResult:
         with Vertical(id="instances-box"):
@@ -58,15 +67,27 @@ class InstancesScreen(ModalScreen[bool]):
             yield Static(HINT, id="instances-hint", markup=False)
 
     def on_mount(self) -> None:
+        self._say("Reading the configuration…")
         self.reload()
 
-    def reload(self) -> None:
-        """Re-read the file and list it."""
+    def reload(self, said: str = "") -> None:
+        """Re-read the file (in a worker) and list it; then the status line says ``said``."""
+        self.read_tables(self._reads.next(), said)
+
+    @work(thread=True, group="read", exit_on_error=False)
+    def read_tables(self, number: int, said: str) -> None:
+        """The file's instance tables, read off the event loop."""
         try:
-            self.tables = instance_tables(self.config_path)
+            tables = instance_tables(self.config_path)
         except ConfigError as error:
-            self._say(printable_said(str(error)))
-            self.tables = []
+            tables, said = [], printable_said(str(error))
+        self.app.call_from_thread(self._list, number, tables, said)
+
+    def _list(self, number: int, tables: list[dict[str, Any]], said: str) -> None:
+        if not self._reads.is_current(number):
+            return  # a newer read (after a newer change) lists the file
+        self.tables = tables
+        self._say(said)
         options = self.query_one(OptionList)
         options.clear_options()
         options.add_options(
@@ -92,8 +113,7 @@ class InstancesScreen(ModalScreen[bool]):
     def _after_form(self, instance: InstanceConfig | None) -> None:
         if instance is not None:
             self.changed = True
-            self._say(f"Saved {printable(instance.name)}.")
-            self.reload()
+            self.reload(f"Saved {printable(instance.name)}.")
 
     def action_add(self) -> None:
         self.app.push_screen(AddInstanceScreen(self.config_path, self.clock), self._after_form)
@@ -121,14 +141,35 @@ class InstancesScreen(ModalScreen[bool]):
             )
             return
         self._armed = None
+        if self.writing:
+            return
+        self.writing = True
+        self._say(f"Removing {printable(name)}…")
+        self.write_removal(name)
+
+    @work(thread=True, group="write", exit_on_error=False)
+    def write_removal(self, name: str) -> None:
+        """Remove ``name`` from the file (under its lock: off the event loop)."""
         try:
             remove_instance(self.config_path, name)
         except (ConfigError, OSError) as error:
-            self._say(f"Could not remove it: {printable_said(str(error))}")
+            said = f"Could not remove it: {printable_said(str(error))}"
+            self.app.call_from_thread(self._written, False, said)
             return
-        self.changed = True
-        self._say(f"Removed {printable(name)}.")
-        self.reload()
+        self.app.call_from_thread(self._written, True, f"Removed {printable(name)}.")
+
+    def _written(self, changed: bool, said: str) -> None:
+        self.writing = False
+        if changed:
+            self.changed = True
+            self.reload(said)
+        else:
+            self._say(said)
+
+    def worker_crashed(self, worker: Worker[Any], said: str) -> None:
+        """The app has notified it; the status line says it too, and nothing stays busy."""
+        self.writing = False
+        self._say(f"✗ {said}")
 
     def action_test(self) -> None:
         table = self._selected()
@@ -164,4 +205,7 @@ class InstancesScreen(ModalScreen[bool]):
             )
 
     def action_close(self) -> None:
+        if self.writing:  # closing now would lose that the file changed
+            self._say("Still writing the configuration; a moment…")
+            return
         self.dismiss(self.changed)

@@ -34,6 +34,7 @@ from textual.widgets import Footer, Static
 from gltui.adapters.log import RequestLog, RequestRecord
 from gltui.domain.display import printable, printable_said
 from gltui.tui.widgets.token_table import fit
+from gltui.tui.worker_errors import ForwardsWorkerErrors
 
 GAP = 1
 TITLES = ("TIME", "INSTANCE", "METHOD", "PATH", "CODE", "MS", "TRY", "NOTE")
@@ -175,7 +176,7 @@ class RequestLogView(ScrollView, can_focus=True):
         return Strip(segments).extend_cell_length(width, base).crop(0, width)
 
 
-class RequestLogScreen(Screen[None]):
+class RequestLogScreen(ForwardsWorkerErrors, Screen[None]):
     """The API log; ``esc`` (or ``@`` again) goes back."""
 
     DEFAULT_CSS = """

@@ -1,32 +1,39 @@
 """The weekly review: what changed since the last sign-off, what expires soon, what is flagged.
 
 Every row that names a token still listed jumps to it in the dashboard (``enter``);
-``s`` signs the review off, so the next one starts from what this one saw.
+``s`` signs the review off (a file, written in this screen's worker), so the next
+one starts from what this one saw.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import datetime
-from typing import ClassVar
+from typing import Any, ClassVar
 
 from rich.text import Text
-from textual import on
-from textual.app import ComposeResult
+from textual import on, work
+from textual.app import App, ComposeResult
 from textual.binding import Binding, BindingType
+from textual.notifications import SeverityLevel
 from textual.screen import Screen
 from textual.widgets import Footer, OptionList, Static
 from textual.widgets.option_list import Option
 
-from gltui.domain.changes import Change, TokenChange
+from gltui.domain.changes import Baseline, Change, TokenChange
 from gltui.domain.display import owner_label, printable
 from gltui.domain.review import Review
 from gltui.domain.states import days_until_expiry
 from gltui.domain.tokens import Token
+from gltui.inventory.reviews import ReviewLog
+from gltui.local_files import describe_os_error
 from gltui.tui.table_model import relative_days
+from gltui.tui.worker_errors import ForwardsWorkerErrors
 
 SECTION_LIMIT = 200
 """Rows shown per section; the dashboard's filters show the rest."""
+SignedOff = tuple[str, bool]
+"""What a sign-off tells the user, and whether it is an error."""
 
 _CHANGE_DETAIL: dict[Change, str] = {
     Change.NEW: "created since",
@@ -79,7 +86,30 @@ def _change_line(change: TokenChange) -> Text:
     return line
 
 
-class ReviewScreen(Screen[Token | None]):
+def record_sign_off(
+    reviews: ReviewLog | None,
+    review: Review,
+    tokens: Sequence[Token],
+    baseline: Baseline | None,
+    read: Sequence[str],
+) -> SignedOff:
+    """Write the sign-off (blocking: run it in a worker); instances not ``read`` now
+    keep what the last sign-off saw of them."""
+    if reviews is None:
+        return "This session keeps no review record.", False
+    kept = {
+        name: seen
+        for name, seen in (baseline.seen.items() if baseline is not None else ())
+        if name not in read
+    }
+    try:
+        reviews.sign_off(tokens, review.now, review.window, review.counts(), keep_instances=kept)
+    except OSError as error:
+        return f"The review could not be recorded: {describe_os_error(error)}", True
+    return f"Review signed off at {review.now:%H:%M} UTC; the next one starts here.", False
+
+
+class ReviewScreen(ForwardsWorkerErrors, Screen[Token | None]):
     """The review; dismisses with the token to jump to, or ``None``."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
@@ -88,8 +118,8 @@ class ReviewScreen(Screen[Token | None]):
         Binding("enter", "jump", "Go to token", tooltip="Show the token in the dashboard"),
     ]
 
-    def __init__(self, review: Review, sign_off: Callable[[Review], None]) -> None:
-        """``sign_off`` records the review (the dashboard runs it off the event loop)."""
+    def __init__(self, review: Review, sign_off: Callable[[Review], SignedOff]) -> None:
+        """``sign_off`` records the review (blocking: it runs in this screen's worker)."""
         super().__init__()
         self.review = review
         self._sign_off = sign_off
@@ -170,7 +200,16 @@ class ReviewScreen(Screen[Token | None]):
             self.notify("This review is already signed off.", timeout=2)
             return
         self.signed = True
-        self._sign_off(self.review)
+        self._record(self.review, self.app)
+
+    @work(thread=True, group="sign-off", exit_on_error=False)
+    def _record(self, review: Review, app: App[Any]) -> None:
+        """Write the sign-off; ``app`` says how it went even if this screen is gone."""
+        said, error = self._sign_off(review)
+        severity: SeverityLevel = "error" if error else "information"
+        app.call_from_thread(
+            app.notify, said, severity=severity, timeout=8 if error else 4, markup=False
+        )
 
     def action_dismiss_none(self) -> None:
         self.dismiss(None)

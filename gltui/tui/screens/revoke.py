@@ -12,26 +12,28 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from typing import ClassVar
 
-from textual import on, work
+from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical, VerticalScroll
-from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Static
 
 from gltui.actions.service import Outcome
 from gltui.domain.display import describe, printable, printable_said
 from gltui.domain.tokens import Token
+from gltui.tui.screens.action_modal import ActionModal
 
 CONFIRM_WORD = "revoke"
 
 
-class RevokeScreen(ModalScreen[list[Outcome]]):
-    """Dismisses with the outcomes (empty when cancelled)."""
+class RevokeScreen(ActionModal[list[Outcome]]):
+    """Dismisses with the outcomes (empty or ``None`` when cancelled)."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape", "cancel", "Cancel", tooltip="Close without revoking"),
     ]
+    GO = "revoke-go"
+    ERROR = "revoke-warning"
 
     def __init__(
         self,
@@ -46,7 +48,6 @@ class RevokeScreen(ModalScreen[list[Outcome]]):
         self.own = [t for t in self.targets if t.identity in own]
         self._revoke = revoke
         self.outcomes: list[Outcome] = []
-        self.running = False
 
     @property
     def needs_word(self) -> bool:
@@ -118,22 +119,23 @@ class RevokeScreen(ModalScreen[list[Outcome]]):
         """Revoke every target (once)."""
         if self.running or self.outcomes:
             return
-        self.running = True
-        self.query_one("#revoke-go", Button).disabled = True
-        self.query_one("#revoke-cancel", Button).disabled = True
         for index in range(len(self.targets)):
             self.query_one(f"#target-{index}", Static).update(f"… {describe(self.targets[index])}")
-        self.run_revokes()
+        self.perform(self._revoke_all, None, lambda _: self._finished())
 
-    @work(thread=True, exclusive=True, exit_on_error=False)
-    def run_revokes(self) -> None:
+    def set_busy(self, busy: bool) -> None:
+        super().set_busy(busy)
+        self.query_one("#revoke-cancel", Button).disabled = busy
+
+    def _revoke_all(self) -> list[Outcome]:
+        """In the worker: one revoke after the other, each line updated as it answers."""
         for index, token in enumerate(self.targets):
             try:
                 outcome = self._revoke(token)
             except Exception as error:  # never a traceback: the line says what happened
                 outcome = Outcome(token, False, f"gltui failed ({type(error).__name__})")
             self.app.call_from_thread(self._show, index, outcome)
-        self.app.call_from_thread(self._finished)
+        return self.outcomes
 
     def _show(self, index: int, outcome: Outcome) -> None:
         self.outcomes.append(outcome)
@@ -142,12 +144,19 @@ class RevokeScreen(ModalScreen[list[Outcome]]):
             f"{mark} {describe(outcome.token)}: {printable_said(outcome.message)}"
         )
 
-    def _finished(self) -> None:
+    def failed(self, message: str) -> None:
+        """Revoking stopped early (a bug; the app has notified it): what was done stays
+        listed, and the modal can be closed."""
+        self._finished(message)
+
+    def _finished(self, trouble: str = "") -> None:
         self.running = False
         done = sum(1 for outcome in self.outcomes if outcome.ok)
         failed = len(self.outcomes) - done
         summary = f"{done} revoked" + (f", {failed} failed (see above)" if failed else "")
-        self.query_one("#revoke-warning", Static).update(summary)
+        self.query_one("#revoke-warning", Static).update(
+            summary + (f"; then {trouble}" if trouble else "")
+        )
         cancel = self.query_one("#revoke-cancel", Button)
         cancel.label = "Close"
         cancel.disabled = False

@@ -11,15 +11,14 @@ from collections.abc import Callable
 from datetime import date
 from typing import ClassVar
 
-from textual import on, work
+from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
-from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Static
 
 from gltui.actions.service import Issued
-from gltui.tui.attempt import attempt
+from gltui.tui.screens.action_modal import ActionModal
 
 Rotate = Callable[[date | None], Issued]
 
@@ -38,12 +37,14 @@ def parse_expiry(text: str, today: date) -> date | None:
     return chosen
 
 
-class RotateScreen(ModalScreen[Issued | None]):
+class RotateScreen(ActionModal[Issued]):
     """Dismisses with the successor (and its value, shown next), or ``None``."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape", "cancel", "Cancel", tooltip="Close without rotating"),
     ]
+    GO = "rotate-go"
+    ERROR = "rotate-error"
 
     def __init__(self, token_text: str, today: date, rotate: Rotate, expiry_note: str) -> None:
         """``token_text``: the token as :func:`~gltui.tui.screens.revoke.describe` words it;
@@ -54,7 +55,6 @@ class RotateScreen(ModalScreen[Issued | None]):
         self.today = today
         self._rotate = rotate
         self.expiry_note = expiry_note
-        self.running = False
 
     def compose(self) -> ComposeResult:
         with Vertical(id="rotate"):
@@ -79,9 +79,8 @@ class RotateScreen(ModalScreen[Issued | None]):
         self.query_one("#expiry", Input).focus()
 
     @on(Button.Pressed, "#rotate-cancel")
-    def action_cancel(self) -> None:
-        if not self.running:
-            self.dismiss(None)
+    def cancel_pressed(self) -> None:
+        self.action_cancel()
 
     @on(Input.Submitted, "#expiry")
     @on(Button.Pressed, "#rotate-go")
@@ -93,20 +92,4 @@ class RotateScreen(ModalScreen[Issued | None]):
         except ValueError as error:
             self.query_one("#rotate-error", Static).update(str(error))
             return
-        self.running = True
-        self.query_one("#rotate-go", Button).disabled = True
-        self.query_one("#rotate-error", Static).update("rotating…")
-        self.run_rotate(expires)
-
-    @work(thread=True, exclusive=True, exit_on_error=False)
-    def run_rotate(self, expires: date | None) -> None:
-        issued, problem = attempt(lambda: self._rotate(expires))
-        if problem is not None:
-            self.app.call_from_thread(self._failed, problem)
-        else:
-            self.app.call_from_thread(self.dismiss, issued)
-
-    def _failed(self, message: str) -> None:
-        self.running = False
-        self.query_one("#rotate-go", Button).disabled = False
-        self.query_one("#rotate-error", Static).update(message)
+        self.perform(lambda: self._rotate(expires), "rotating…", self.dismiss)

@@ -20,6 +20,7 @@ from textual.widgets import Button, Static
 from gltui.actions.service import Issued
 from gltui.domain.display import printable
 from gltui.domain.secret import Secret
+from gltui.tui.worker_errors import ForwardsWorkerErrors
 
 
 def mask(value: str) -> str:
@@ -39,7 +40,7 @@ def copy_secret(app: App[object], value: str) -> None:
         app._clipboard = ""
 
 
-class SecretScreen(ModalScreen[None]):
+class SecretScreen(ForwardsWorkerErrors, ModalScreen[None]):
     """The value of a token that was just created or rotated."""
 
     BINDINGS: ClassVar[list[BindingType]] = [

@@ -6,15 +6,16 @@ from pathlib import Path
 from typing import ClassVar
 
 from textual import on
-from textual.app import App, ComposeResult
+from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
 from textual.screen import Screen
 from textual.widgets import Button, Static
 
+from gltui.clock import Clock
 from gltui.config.model import InstanceConfig
 from gltui.tui.screens.add_instance import AddInstanceScreen
-from gltui.tui.screens.dashboard import Clock
+from gltui.tui.worker_errors import ForwardsWorkerErrors, ReportsWorkerErrors
 
 WELCOME = (
     "gltui shows every GitLab access token you own or administer, across instances: what is "
@@ -25,7 +26,7 @@ WELCOME = (
 )
 
 
-class WelcomeScreen(Screen[str]):
+class WelcomeScreen(ForwardsWorkerErrors, Screen[str]):
     """Dismisses with "added", "demo" or "quit"."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
@@ -64,8 +65,9 @@ class WelcomeScreen(Screen[str]):
         self.dismiss("quit")
 
 
-class FirstRunApp(App[str]):
-    """A small app around the welcome screen; returns what the user chose."""
+class FirstRunApp(ReportsWorkerErrors[str]):
+    """A small app around the welcome screen; returns what the user chose (its base
+    reports a failing worker, the add-instance form's included)."""
 
     CSS_PATH = Path(__file__).parent.parent / "gltui.tcss"
     TITLE = "gltui"

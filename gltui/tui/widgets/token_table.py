@@ -119,9 +119,6 @@ class TokenTable(ScrollView, can_focus=True):
 
     cursor: reactive[int] = reactive(0)
 
-    class MarksChanged(Message):
-        """The set of marked rows changed."""
-
     class Chosen(Message):
         """The user asked for a row's details (enter or double click)."""
 
@@ -132,8 +129,9 @@ class TokenTable(ScrollView, can_focus=True):
     def __init__(self, *, id: str | None = None) -> None:  # noqa: A002 (Textual's name)
         super().__init__(id=id)
         self._rows: list[TokenRow] = []
-        self.marked: set[tuple[str, str, int]] = set()
-        """Identities of the rows marked for a bulk action (kept across filters)."""
+        self.marked: frozenset[tuple[str, str, int]] = frozenset()
+        """Identities of the rows drawn as marked for a bulk action (the dashboard's
+        state owns the marks; :meth:`show_marks` hands them over)."""
 
     @property
     def rows(self) -> Sequence[TokenRow]:
@@ -184,26 +182,10 @@ class TokenTable(ScrollView, can_focus=True):
         if self._rows:
             self.cursor = position if position >= 0 else len(self._rows) - 1
 
-    def toggle_mark(self) -> None:
-        """Mark or unmark the row under the cursor, then move down (space, space, ...)."""
-        row = self.current
-        if row is None:
-            return
-        identity = row.token.identity
-        if identity in self.marked:
-            self.marked.discard(identity)
-        else:
-            self.marked.add(identity)
-        self.post_message(self.MarksChanged())
-        self.action_move(1)
+    def show_marks(self, marked: frozenset[tuple[str, str, int]]) -> None:
+        """Draw these rows as marked (``✓`` in the gutter)."""
+        self.marked = marked
         self.refresh()
-
-    def clear_marks(self) -> None:
-        """Forget every mark."""
-        if self.marked:
-            self.marked.clear()
-            self.post_message(self.MarksChanged())
-            self.refresh()
 
     def replace_rows(self, fresh: dict[tuple[str, str, int], TokenRow]) -> None:
         """Swap rows in place by identity (after a revoke), keeping order and cursor."""
