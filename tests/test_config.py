@@ -373,3 +373,27 @@ def test_keyring_source(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None
 def test_keyring_entry_shape(tmp_path: Path) -> None:
     with pytest.raises(ConfigError, match=r"must be \[service, username\]"):
         load_config(write(tmp_path, W + "token_keyring = ['gitlab']\n"), {})
+
+
+def test_an_instance_colour_reaches_the_dashboard_and_a_bad_one_is_refused(
+    tmp_path: Path,
+) -> None:
+    from gltui.config.load import load_config
+    from gltui.config.model import ConfigError
+    from gltui.tui.dashboard_state import PALETTE, DashboardState
+    from gltui.wiring.specs import instance_specs
+
+    path = tmp_path / "config.toml"
+    path.write_text(
+        '[[instances]]\nname = "a"\nurl = "https://a.example"\ntoken_env = "T"\ncolour = "#f80"\n'
+        '[[instances]]\nname = "b"\nurl = "https://b.example"\ntoken_env = "T"\n'
+    )
+    state = DashboardState(instance_specs(load_config(path, {"T": "t"}), {"T": "t"}), 14)
+    assert state.colour_of(0) == "#f80"
+    assert state.colour_of(1) == PALETTE[1]
+    path.write_text(
+        '[[instances]]\nname = "a"\nurl = "https://a.example"\ntoken_env = "T"\n'
+        'colour = "reddish"\n'
+    )
+    with pytest.raises(ConfigError, match="colour"):
+        load_config(path, {"T": "t"})

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import difflib
 import os
+import re
 import stat
 import tomllib
 from collections.abc import Mapping
@@ -179,6 +180,18 @@ class _Table:
         return type(default)(value)
 
 
+_HEX_COLOUR = re.compile(r"#(?:[0-9a-fA-F]{3}){1,2}")
+
+
+def _colour(table: _Table) -> str | None:
+    """The instance's colour on the dashboard: ``#rgb`` or ``#rrggbb`` (a name the terminal
+    library does not know would fail far from the file, when the dashboard draws)."""
+    colour: str | None = table.get("colour", str, "a colour such as '#5fafff'")
+    if colour is not None and not _HEX_COLOUR.fullmatch(colour):
+        raise table.error("colour", f"{colour!r} is not a colour such as '#5fafff' or '#f80'")
+    return colour
+
+
 def _url(table: _Table) -> str:
     url = table.required_string("url").rstrip("/")
     parts = urlsplit(url)
@@ -251,7 +264,7 @@ def _instance(path: Path, index: int, data: object) -> InstanceConfig:
         walk_timeout=table.number("walk_timeout", DEFAULT_WALK_SECONDS),
         rate_limit_wait_max=table.number("rate_limit_wait_max", DEFAULT_MAX_WAIT_SECONDS),
         readonly=table.get("readonly", bool, "true or false", False),
-        colour=table.get("colour", str, "a colour such as '#5fafff'"),
+        colour=_colour(table),
         kinds=_kinds(table),
         groups=table.strings("groups"),
         projects=table.strings("projects"),

@@ -45,6 +45,9 @@ class InstanceSpec:
     """Why no token could be had (from its configured source); the walk then fails at once."""
     readonly: bool = False
     """No mutating action is offered on this instance (``readonly = true`` in the config)."""
+    colour: str | None = None
+    """The instance's colour on the dashboard (``colour`` in the config); ``None``: the
+    palette's next one."""
     walk_timeout: float = DEFAULT_WALK_SECONDS
     max_wait: float = DEFAULT_MAX_WAIT_SECONDS
     request_log: RequestLog | None = field(default=None, repr=False, compare=False)

@@ -33,6 +33,9 @@ from gltui.perf import collector_paused
 from gltui.tui.generation import Generation
 from gltui.tui.table_model import COLUMNS, StateFilter, TokenRow, View, apply_view, build_rows
 
+PALETTE = ("#5fafff", "#d787ff", "#5fd7af", "#ffaf5f", "#ff87af", "#afd75f")
+"""One colour per instance, in configuration order, unless the config names one."""
+
 Identity = tuple[str, str, int]
 T = TypeVar("T")
 
@@ -76,6 +79,11 @@ class DashboardState:
         """The configuration file is being read again (token commands included)."""
 
     # --- instances and rows ---------------------------------------------------
+    def colour_of(self, index: int) -> str:
+        """The configured colour of the ``index``-th instance, else the palette's."""
+        colour = self.specs[index].colour if index < len(self.specs) else None
+        return colour or PALETTE[index % len(PALETTE)]
+
     @property
     def names(self) -> list[str]:
         """The configured instances, in the configuration's order."""

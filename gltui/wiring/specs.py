@@ -29,6 +29,7 @@ def instance_spec(
         concurrency=instance.concurrency,
         timeout=instance.timeout,
         walk_timeout=instance.walk_timeout,
+        colour=instance.colour,
         max_wait=instance.rate_limit_wait_max,
         ssl_verify=instance.ssl_verify,
         groups=instance.groups,

@@ -50,7 +50,7 @@ from gltui.tui.screens.review import ReviewScreen, SignedOff, record_sign_off
 from gltui.tui.screens.token_actions import TokenWrites
 from gltui.tui.table_model import StateFilter, TokenRow
 from gltui.tui.widgets.cards import StateCards
-from gltui.tui.widgets.instances_bar import PALETTE, InstancesBar, instance_line
+from gltui.tui.widgets.instances_bar import InstancesBar, instance_line
 from gltui.tui.widgets.timeline import ExpiryTimeline
 from gltui.tui.widgets.token_table import TableHeader, TokenTable
 from gltui.tui.worker_errors import ForwardsWorkerErrors
@@ -469,7 +469,7 @@ class DashboardScreen(ForwardsWorkerErrors, Screen[None]):
         lines = [
             instance_line(
                 name,
-                PALETTE[index % len(PALETTE)],
+                state.colour_of(index),
                 state.instances.get(name),
                 state.progress.get(name),
                 name in state.awaiting,

@@ -10,9 +10,6 @@ from textual.widgets import Static
 from gltui.domain.display import printable, printable_said
 from gltui.inventory.model import InstanceInventory, Progress
 
-PALETTE = ("#5fafff", "#d787ff", "#5fd7af", "#ffaf5f", "#ff87af", "#afd75f")
-"""One colour per instance, in configuration order."""
-
 
 def age(then: datetime, now: datetime) -> str:
     """``42 s``, ``5 min``, ``3 h`` or ``2 d``."""
