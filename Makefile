@@ -7,7 +7,7 @@ BIN    := $(VENV)/bin
 RUNTIME_STAMP := $(VENV)/.installed-runtime
 TEST_STAMP    := $(VENV)/.installed-test
 
-.PHONY: demo test lint typecheck unit sandbox screenshots clean
+.PHONY: demo test lint typecheck unit sandbox screenshots clean prometheus-tools exporter
 
 $(BIN)/python:
 	@$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 11), "gltui needs Python 3.11 or newer (set PYTHON=...)"'
@@ -33,9 +33,20 @@ lint: $(TEST_STAMP)
 typecheck: $(TEST_STAMP)
 	$(BIN)/mypy
 
+# promtool and prometheus (Debian's `prometheus` package) run the alert-rule tests and the
+# end-to-end test against a real Prometheus server. Installed when missing (as root, or
+# through `sudo -n`); where that cannot be done the tests skip and say why.
+AS_ROOT := $(if $(filter 0,$(shell id -u)),,sudo -n)
+prometheus-tools:
+	@command -v promtool >/dev/null 2>&1 && command -v prometheus >/dev/null 2>&1 || \
+	  { $(AS_ROOT) apt-get update -qq && \
+	    $(AS_ROOT) env DEBIAN_FRONTEND=noninteractive \
+	      apt-get install -y -qq --no-install-recommends prometheus >/dev/null; } || \
+	  echo "make: could not install Debian's prometheus package: its tests will be skipped"
+
 # -n auto: one pytest worker per core (pytest-xdist); the fault suite mostly waits on
 # timeouts and back-offs, so two workers on two cores halve the run.
-unit: $(TEST_STAMP)
+unit: $(TEST_STAMP) prometheus-tools
 	$(BIN)/pytest -n auto
 
 test: lint typecheck unit
@@ -46,6 +57,9 @@ screenshots: $(TEST_STAMP)
 
 sandbox: $(RUNTIME_STAMP)
 	$(BIN)/gltui sandbox
+
+exporter: $(RUNTIME_STAMP)
+	$(BIN)/gltui exporter
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

@@ -1,4 +1,5 @@
-"""The ``gltui`` command: dashboard (default), demo, report, revoke, create, config, sandbox.
+"""The ``gltui`` command: dashboard (default), demo, report, exporter, revoke, create, config,
+sandbox.
 
 Sub-commands import what they need lazily so ``gltui --help`` stays fast and
 ``gltui sandbox`` never loads Textual. Errors end as one line on stderr and a
@@ -16,6 +17,7 @@ from gltui.cli.run import (
     run_create,
     run_dashboard,
     run_demo,
+    run_exporter,
     run_report,
     run_revoke,
     run_sandbox,
@@ -42,6 +44,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return EXIT_ERROR
     if args.command == "config":
         return run_config(args)
+    if args.command == "exporter":
+        return run_exporter(args)
     if args.command in ("revoke", "create"):
         try:
             return run_revoke(args) if args.command == "revoke" else run_create(args)

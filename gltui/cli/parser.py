@@ -47,6 +47,31 @@ def days(text: str) -> int:
     return int(value)
 
 
+def duration(text: str) -> float:
+    """Seconds, or a number with s, m or h: ``600``, ``10m``, ``1h``."""
+    value, factor = text.strip().lower(), 1.0
+    for suffix, seconds in (("s", 1.0), ("m", 60.0), ("h", 3600.0)):
+        if value.endswith(suffix):
+            value, factor = value[: -len(suffix)], seconds
+            break
+    try:
+        seconds = float(value) * factor
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a duration like 10m or 1h") from None
+    if not 0 < seconds < 366 * 86400:
+        raise argparse.ArgumentTypeError("must be more than 0 and less than a year")
+    return seconds
+
+
+def listen_address(text: str) -> tuple[str, int]:
+    from gltui.report.serve import parse_listen
+
+    try:
+        return parse_listen(text)
+    except ValueError as error:
+        raise argparse.ArgumentTypeError(str(error)) from None
+
+
 def iso_day(text: str) -> date:
     try:
         return date.fromisoformat(text)
@@ -105,7 +130,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     report = commands.add_parser(
         "report",
-        help="print every token of every instance (table, JSON, Markdown, CSV, OpenMetrics)",
+        help="print every token of every instance (table, JSON, Markdown, CSV, OpenMetrics, ics)",
         description=(
             "Refresh every instance and print its tokens. Instances come from the configuration "
             "file (and GITLAB_URL/GITLAB_TOKEN), or --demo for the sandboxes. "
@@ -114,7 +139,10 @@ def build_parser() -> argparse.ArgumentParser:
         ),
     )
     report.add_argument(
-        "--format", choices=("table", "json", "markdown", "csv", "openmetrics"), default="table"
+        "--format",
+        choices=("table", "json", "markdown", "csv", "openmetrics", "ics"),
+        default="table",
+        help="ics: an expiry calendar (RFC 5545), one all-day event per working token",
     )
     report.add_argument(
         "--state",
@@ -155,6 +183,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     report.add_argument("--demo", action="store_true", help="report on the demo sandboxes")
     add_action_parsers(commands)
+    add_exporter_parser(commands)
     sandbox = commands.add_parser(
         "sandbox",
         help="serve a GitLab-compatible token API on 127.0.0.1",
@@ -197,6 +226,32 @@ def build_parser() -> argparse.ArgumentParser:
     )
     sandbox.add_argument("--verbose", action="store_true", help="log requests (no query strings)")
     return parser
+
+
+def add_exporter_parser(commands: Any) -> None:
+    """``gltui exporter``."""
+    exporter = commands.add_parser(
+        "exporter",
+        help="serve Prometheus metrics and an expiry calendar, refreshing in the background",
+        description="Refresh every configured instance every --interval and serve the "
+        "result: /metrics (Prometheus), /calendar.ics (subscribe from a calendar), /healthz. "
+        "Read-only: it never revokes, rotates or creates. The first line on stdout is JSON "
+        "with the URL; one line per refresh goes to stderr. SIGTERM or Ctrl+C stops it.",
+    )
+    exporter.add_argument(
+        "--listen",
+        type=listen_address,
+        default="127.0.0.1:9841",
+        metavar="HOST:PORT",
+        help="where to listen (default 127.0.0.1:9841; port 0 picks a free one)",
+    )
+    exporter.add_argument(
+        "--interval",
+        type=duration,
+        default=600.0,
+        metavar="DURATION",
+        help="time between refreshes: seconds, or 10m, 1h (default 10m)",
+    )
 
 
 def add_action_parsers(commands: Any) -> None:

@@ -235,6 +235,49 @@ def run_report(args: argparse.Namespace) -> int:
     return report(engine, config.settings.expiring_window_days, config.audit_rules)
 
 
+def run_exporter(args: argparse.Namespace) -> int:
+    """``gltui exporter``: bind, say where on stdout, refresh and serve until SIGTERM."""
+    import json
+
+    from gltui.clock import utc_now
+    from gltui.report.exporter import Exporter
+    from gltui.report.serve import ExporterServer
+
+    found = configured_engine(args, "gltui exporter", "then start the exporter again")
+    if found is None:
+        return EXIT_USAGE
+    engine, config = found
+    exporter = Exporter(
+        engine,
+        interval=args.interval,
+        window=config.settings.expiring_window_days,
+        clock=utc_now,
+        log=sys.stderr,
+    )
+    host, port = args.listen
+    try:
+        server = ExporterServer((host, port), exporter)
+    except OSError as error:
+        print(f"gltui exporter: cannot listen on {host}:{port}: {error.strerror}", file=sys.stderr)
+        return EXIT_ERROR
+
+    def stop(_signum: int, _frame: FrameType | None) -> None:
+        raise KeyboardInterrupt
+
+    signal.signal(signal.SIGINT, stop)  # as for the sandbox: always a clean exit 0
+    signal.signal(signal.SIGTERM, stop)
+    with contextlib.suppress(KeyboardInterrupt):
+        print(json.dumps({"url": server.url, "interval_seconds": args.interval}), flush=True)
+        exporter.start()
+        server.serve_forever(poll_interval=0.2)
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # a second signal must not interrupt this
+    signal.signal(signal.SIGTERM, signal.SIG_IGN)
+    exporter.stop()
+    server.server_close()
+    print("gltui exporter: stopped", file=sys.stderr)
+    return leave(EXIT_OK)  # a refresh stuck on a slow instance must not delay the exit
+
+
 def run_revoke(args: argparse.Namespace) -> int:
     from datetime import UTC, datetime
 

@@ -105,6 +105,10 @@ def run_report(
         text = render_json(inventory, now, window, rules=rules, extra=extra)
     elif output_format == "csv":  # carries audit flags, like JSON
         text = render_csv(inventory, now, window, rules=rules)
+    elif output_format == "ics":  # icalendar loads only for the calendar
+        from gltui.report.calendar import render_ics
+
+        text = render_ics(inventory, now, window)
     else:
         text = RENDERERS[output_format](inventory, now, window)
         if since_last_review and output_format in ("table", "markdown"):
