@@ -55,3 +55,26 @@ def owner_label(token: Token) -> str:
     if token.owner is not None and token.owner.username:
         return token.owner.username
     return "-"
+
+
+def grouped(count: int) -> str:
+    """``86,107``: a count a person reads, grouped by thousands (an administrator's
+    inventory runs to six digits, and ``86107`` is hard to read at a glance). Machine
+    formats (JSON, CSV, OpenMetrics) keep bare digits."""
+    return f"{count:,}"
+
+
+def compact_count(count: int) -> str:
+    """At most four characters for any count below ten billion: ``999``, ``1.4k``,
+    ``12k``, ``3.1M``; for a chart cell, where a full ``14,331`` would run into its
+    neighbour. Rounded half up, in integers (no float surprises at ``9,950``)."""
+    if count < 1000:
+        return str(count)
+    for size, unit in ((1000, "k"), (1_000_000, "M"), (1_000_000_000, "G")):
+        tenths = (count * 10 + size // 2) // size
+        if tenths < 100:
+            return f"{tenths // 10}.{tenths % 10}{unit}"
+        whole = (count + size // 2) // size
+        if whole < 1000:
+            return f"{whole}{unit}"
+    return f"{(count + 500_000_000) // 1_000_000_000}G"

@@ -32,15 +32,41 @@ from gltui.inventory.spec import InstanceSpec
 
 _BOT_USERNAME = re.compile(r"^(project|group)_(\d+)_bot")
 
+_PAT_FIELDS = (
+    "id",
+    "name",
+    "scopes",
+    "revoked",
+    "expires_at",
+    "description",
+    "created_at",
+    "last_used_at",
+    "last_used_ips",
+    "user_id",
+    "access_level",
+)
+"""What :func:`parse.personal_token` and the walk read from a PAT-table row. The rows
+wait for ``/users`` before they can be classified, so each is cut to these on arrival:
+at 100,000 tokens, whole rows (and whole ``/users`` rows) were most of the walk's memory.
+A field absent from the row stays absent, so parsing sees exactly what it saw."""
+
+_USER_FIELDS = ("username", "bot")
+"""What the walk reads of a user: whether it is a bot, and its name (which names a
+bot's resource)."""
+
+
+def _only(row: dict[str, Any], fields: tuple[str, ...]) -> dict[str, Any]:
+    return {field: row[field] for field in fields if field in row}
+
 
 def admin_walk(spec: InstanceSpec, crawl: Crawl, state: Collected) -> None:
     def keep_rows(rows: Rows) -> None:
-        state.personal_rows.extend(rows)
+        state.personal_rows.extend(_only(row, _PAT_FIELDS) for row in rows)
 
     def keep_users(rows: Rows) -> None:
         for row in rows:
             if isinstance(row.get("id"), int):
-                state.users[row["id"]] = row
+                state.users[row["id"]] = _only(row, _USER_FIELDS)
 
     def keep_paths(table: dict[int, str], key: str) -> Callable[[Rows], None]:
         def keep(rows: Rows) -> None:

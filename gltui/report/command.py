@@ -17,7 +17,7 @@ from gltui.domain.changes import Baseline, TokenChange
 from gltui.domain.display import printable
 from gltui.domain.states import DEFAULT_EXPIRING_WINDOW_DAYS
 from gltui.inventory.engine import InventoryEngine
-from gltui.inventory.model import Progress
+from gltui.inventory.model import Inventory, Progress
 from gltui.report.filters import ReportFilter, tripped
 from gltui.report.render import (
     render_csv,
@@ -25,6 +25,9 @@ from gltui.report.render import (
     render_markdown,
     render_openmetrics,
     render_table,
+    write_csv,
+    write_json,
+    write_openmetrics,
 )
 from gltui.report.since import changed_only, changes_json, changes_text
 
@@ -100,20 +103,19 @@ def run_report(
         inventory, changes = changed_only(inventory, baseline, now, window)
     if selection is not None:
         inventory = selection.apply(inventory, now, window)
+    # the machine formats stream row by row (100,000 tokens as one JSON string, and the
+    # encoder's pieces of it, peaked at 1.1 GB); the others are a few MB at that size
     if output_format == "json":
         extra = changes_json(baseline, changes) if since_last_review else None
-        text = render_json(inventory, now, window, rules=rules, extra=extra)
+        write_json(out, inventory, now, window, rules=rules, extra=extra)
+        out.write("\n")
     elif output_format == "csv":  # carries audit flags, like JSON
-        text = render_csv(inventory, now, window, rules=rules)
-    elif output_format == "ics":  # icalendar loads only for the calendar
-        from gltui.report.calendar import render_ics
-
-        text = render_ics(inventory, now, window)
+        write_csv(out, inventory, now, window, rules=rules)
+    elif output_format == "openmetrics":
+        write_openmetrics(out, inventory, now, window)
     else:
-        text = RENDERERS[output_format](inventory, now, window)
-        if since_last_review and output_format in ("table", "markdown"):
-            text += "\n" + changes_text(baseline, changes, markdown=output_format == "markdown")
-    out.write(text if text.endswith("\n") else text + "\n")
+        changed = (baseline, changes) if since_last_review else None
+        _write_text(out, output_format, inventory, now, window, changed)
     missing = {spec.name for spec in engine.specs} - {i.name for i in inventory.instances}
     if offline and missing:
         err.write(f"gltui report: no snapshot yet for {printable(', '.join(sorted(missing)))}\n")
@@ -123,3 +125,25 @@ def run_report(
     if failed or (offline and missing):
         return EXIT_FAILED
     return EXIT_MATCHED if tripped(fail_on, inventory.tokens(), now, window) else EXIT_OK
+
+
+def _write_text(
+    out: TextIO,
+    output_format: str,
+    inventory: Inventory,
+    now: datetime,
+    window: int,
+    changed: tuple[Baseline | None, list[TokenChange]] | None,
+) -> None:
+    """The formats rendered whole: the table and Markdown (sorted, so every row is
+    needed before the first) and the calendar."""
+    if output_format == "ics":  # icalendar loads only for the calendar
+        from gltui.report.calendar import render_ics
+
+        text = render_ics(inventory, now, window)
+    else:
+        text = RENDERERS[output_format](inventory, now, window)
+        if changed is not None and output_format in ("table", "markdown"):
+            baseline, changes = changed
+            text += "\n" + changes_text(baseline, changes, markdown=output_format == "markdown")
+    out.write(text if text.endswith("\n") else text + "\n")

@@ -16,10 +16,11 @@ the JSON report gives anyway.
 
 from __future__ import annotations
 
+import io
 import json
 import re
 import unicodedata
-from typing import Any
+from typing import Any, TextIO
 
 from gltui.domain.display import printable
 
@@ -132,7 +133,34 @@ def json_text(document: Any) -> str:
     each match is inside a string, where ``\\uXXXX`` means the same character and
     ``json.loads`` gives back exactly the original text.
     """
-    text = json.dumps(document, ensure_ascii=False, indent=2)
+    buffer = io.StringIO()
+    write_json(document, buffer)
+    return buffer.getvalue()
+
+
+def write_json(document: Any, out: TextIO, *, flush_at: int = 1 << 16) -> None:
+    """:func:`json_text` written to ``out`` in pieces of about ``flush_at`` characters,
+    so a report of 100,000 tokens never exists whole in memory (as one string it was
+    83 MB, and the encoder's list of pieces several times that).
+
+    ``json.dumps`` with an indent runs the same pure-Python ``iterencode`` (the C
+    encoder is only for compact output), so the bytes are exactly ``dumps``'s; the
+    escape pattern matches single characters, so escaping piece by piece is the same
+    as escaping the whole."""
+    encoder = json.JSONEncoder(ensure_ascii=False, indent=2)
+    pending: list[str] = []
+    size = 0
+    for piece in encoder.iterencode(document):
+        pending.append(piece)
+        size += len(piece)
+        if size >= flush_at:
+            out.write(_escape_json_output("".join(pending)))
+            pending.clear()
+            size = 0
+    out.write(_escape_json_output("".join(pending)))
+
+
+def _escape_json_output(text: str) -> str:
     return _JSON_RAW_OUTPUT.sub(lambda match: f"\\u{ord(match.group()):04x}", text)
 
 

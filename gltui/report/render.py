@@ -11,12 +11,13 @@ Markdown so that links, images, HTML and mentions stay literal text.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+import io
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from datetime import date, datetime
-from typing import Any
+from typing import Any, TextIO
 
 from gltui.domain.audit import DEFAULT_RULES, AuditRules
-from gltui.domain.display import owner_label, printable
+from gltui.domain.display import grouped, owner_label, printable
 from gltui.domain.scopes import highest_risk
 from gltui.domain.states import (
     DEFAULT_EXPIRING_WINDOW_DAYS,
@@ -28,7 +29,8 @@ from gltui.domain.states import (
 from gltui.domain.tokens import Token
 from gltui.inventory.model import InstanceInventory, Inventory
 from gltui.inventory.serialize import failure_to_dict, token_to_dict
-from gltui.report.escape import csv_cell, json_text, label_value, markdown_text
+from gltui.report.escape import csv_cell, label_value, markdown_text
+from gltui.report.escape import write_json as write_json_document
 
 REPORT_SCHEMA = 1
 
@@ -48,17 +50,39 @@ def _token_json(token: Token, now: datetime, window: int, rules: AuditRules) -> 
     return data
 
 
-def render_json(
+class _RenderedOnTheWay(list[dict[str, Any]]):
+    """The tokens of one instance as the JSON encoder's array, each token's members
+    built only when the encoder reaches it and dropped right after: the encoder takes
+    a list for an array, and a list of 100,000 token dicts is ~300 MB."""
+
+    def __init__(self, tokens: Sequence[Token], render: Callable[[Token], dict[str, Any]]):
+        super().__init__()
+        self._tokens = tokens
+        self._render = render
+
+    def __len__(self) -> int:
+        return len(self._tokens)
+
+    def __iter__(self) -> Iterator[dict[str, Any]]:
+        return (self._render(token) for token in self._tokens)
+
+
+def write_json(
+    out: TextIO,
     inventory: Inventory,
     now: datetime,
     window: int = DEFAULT_EXPIRING_WINDOW_DAYS,
     *,
     rules: AuditRules = DEFAULT_RULES,
     extra: Mapping[str, Any] | None = None,
-) -> str:
-    """The documented JSON report (see the README's "Report JSON"); ``extra`` adds
-    top-level members (``since_last_review``)."""
+) -> None:
+    """The documented JSON report (see the README's "Report JSON"), written to ``out``
+    as it is encoded; ``extra`` adds top-level members (``since_last_review``)."""
     totals = count_states(inventory.tokens(), now, window)
+
+    def token_json(token: Token) -> dict[str, Any]:
+        return _token_json(token, now, window, rules)
+
     document = {
         "schema": REPORT_SCHEMA,
         "generated_at": now.isoformat(),
@@ -88,13 +112,27 @@ def render_json(
                     for problem in instance.problems
                 ],
                 "not_refreshed": instance.not_refreshed,
-                "tokens": [_token_json(token, now, window, rules) for token in instance.tokens],
+                "tokens": _RenderedOnTheWay(instance.tokens, token_json),
             }
             for instance in inventory.instances
         ],
     }
     document.update(extra or {})
-    return json_text(document)
+    write_json_document(document, out)
+
+
+def render_json(
+    inventory: Inventory,
+    now: datetime,
+    window: int = DEFAULT_EXPIRING_WINDOW_DAYS,
+    *,
+    rules: AuditRules = DEFAULT_RULES,
+    extra: Mapping[str, Any] | None = None,
+) -> str:
+    """:func:`write_json` as one string (tests, small inventories)."""
+    buffer = io.StringIO()
+    write_json(buffer, inventory, now, window, rules=rules, extra=extra)
+    return buffer.getvalue()
 
 
 def soonest_first(tokens: Iterable[Token], today: date) -> list[Token]:
@@ -148,7 +186,8 @@ def summary_lines(
         if who is not None:
             summary += f", {who.username}{' (admin)' if who.is_admin else ''}"
             summary += f", GitLab {who.version or 'unknown'}"
-        summary += f", {len(instance.tokens)} tokens, {instance.requests} requests"
+        tokens, requests = grouped(len(instance.tokens)), grouped(instance.requests)
+        summary += f", {tokens} tokens, {requests} requests"
         lines.append(printable(summary))
         if instance.failure is not None:
             lines.append(f"  failed: {printable(instance.failure.message)}")
@@ -157,15 +196,17 @@ def summary_lines(
             where, message = printable(problem.where), printable(problem.failure.message)
             lines.append(f"  problem in {where}: {message}")
         if len(instance.problems) > 5:
-            lines.append(f"  ... and {len(instance.problems) - 5} more problems")
+            lines.append(f"  ... and {grouped(len(instance.problems) - 5)} more problems")
         if instance.not_refreshed:
             lines.append(
-                f"  {instance.not_refreshed} tokens not refreshed: kept from the last snapshot"
+                f"  {grouped(instance.not_refreshed)} tokens not refreshed: "
+                "kept from the last snapshot"
             )
     totals = count_states(inventory.tokens(), now, window)
     lines.append(
-        f"Active {totals.active} | Expiring in {window} days {totals.expiring} | "
-        f"Revoked {totals.revoked} | Expired {totals.expired}"
+        f"Active {grouped(totals.active)} | Expiring in {window} days "
+        f"{grouped(totals.expiring)} | Revoked {grouped(totals.revoked)} | "
+        f"Expired {grouped(totals.expired)}"
     )
     return lines
 
@@ -187,21 +228,21 @@ _CSV_FIELDS = (
 )
 
 
-def render_csv(
+def write_csv(
+    out: TextIO,
     inventory: Inventory,
     now: datetime,
     window: int = DEFAULT_EXPIRING_WINDOW_DAYS,
     *,
     rules: AuditRules = DEFAULT_RULES,
-) -> str:
-    """One row per token, with a header; scopes space-separated. Free text (instance,
-    name, scopes, owner) goes through :func:`csv_cell`; numbers, dates and gltui's own
-    words do not, so ``days_left`` stays ``-3``."""
+) -> None:
+    """One row per token, with a header, written to ``out`` row by row; scopes
+    space-separated. Free text (instance, name, scopes, owner) goes through
+    :func:`csv_cell`; numbers, dates and gltui's own words do not, so ``days_left``
+    stays ``-3``."""
     import csv
-    import io
 
-    buffer = io.StringIO()
-    writer = csv.writer(buffer)  # RFC 4180 CRLF rows: a CR or LF inside a name is quoted
+    writer = csv.writer(out)  # RFC 4180 CRLF rows: a CR or LF inside a name is quoted
     writer.writerow(_CSV_FIELDS)
     for token in inventory.tokens():
         left = days_until_expiry(token, now.date())
@@ -222,6 +263,18 @@ def render_csv(
                 " ".join(rules.flags(token, now)),
             ]
         )
+
+
+def render_csv(
+    inventory: Inventory,
+    now: datetime,
+    window: int = DEFAULT_EXPIRING_WINDOW_DAYS,
+    *,
+    rules: AuditRules = DEFAULT_RULES,
+) -> str:
+    """:func:`write_csv` as one string."""
+    buffer = io.StringIO()
+    write_csv(buffer, inventory, now, window, rules=rules)
     return buffer.getvalue()
 
 
@@ -232,8 +285,9 @@ def render_markdown(
     today = now.date()
     totals = count_states(inventory.tokens(), now, window)
     lines = [
-        f"**Active {totals.active} · Expiring in {window} days {totals.expiring} · "
-        f"Revoked {totals.revoked} · Expired {totals.expired}** ({now:%Y-%m-%d %H:%M} UTC)",
+        f"**Active {grouped(totals.active)} · Expiring in {window} days "
+        f"{grouped(totals.expiring)} · Revoked {grouped(totals.revoked)} · "
+        f"Expired {grouped(totals.expired)}** ({now:%Y-%m-%d %H:%M} UTC)",
         "",
         "| Instance | Kind | Name | State | Expires | Owner | Scopes |",
         "|---|---|---|---|---|---|---|",
@@ -258,38 +312,44 @@ def render_markdown(
     return "\n".join(lines) + "\n"
 
 
-def render_openmetrics(
-    inventory: Inventory, now: datetime, window: int = DEFAULT_EXPIRING_WINDOW_DAYS
-) -> str:
+def write_openmetrics(
+    out: TextIO, inventory: Inventory, now: datetime, window: int = DEFAULT_EXPIRING_WINDOW_DAYS
+) -> None:
     """For node-exporter's textfile collector: expiry time and days left per working token,
-    and token counts per instance and state."""
-    expiry = [
-        "# HELP gltui_token_expiry_timestamp_seconds When the token stops working (Unix time).",
-        "# TYPE gltui_token_expiry_timestamp_seconds gauge",
-        "# UNIT gltui_token_expiry_timestamp_seconds seconds",
-    ]
-    days = [
-        "# HELP gltui_token_days_left Whole days until the token expires (0: expires today).",
-        "# TYPE gltui_token_days_left gauge",
-    ]
-    counts = [
-        "# HELP gltui_tokens Tokens per instance and state (active includes expiring).",
-        "# TYPE gltui_tokens gauge",
-    ]
-    for token in inventory.tokens():
-        instant = expiry_instant(token.expires_at)
-        state = classify(token, now, window)
-        if instant is None or not state.is_active:
-            continue
-        labels = (
-            f'instance="{label_value(token.instance)}",kind="{token.kind.value}",'
-            f'id="{token.id}",name="{label_value(token.name)}",'
-            f'owner="{label_value(owner_label(token))}"'
-        )
-        expiry.append(
-            f"gltui_token_expiry_timestamp_seconds{{{labels}}} {int(instant.timestamp())}"
-        )
-        days.append(f"gltui_token_days_left{{{labels}}} {days_until_expiry(token, now.date())}")
+    and token counts per instance and state. Written line by line: a metric family's
+    samples must be contiguous, so the tokens are walked twice (expiry, then days left)
+    rather than holding either family's lines."""
+    today = now.date()
+
+    def working() -> Iterator[tuple[Token, str, datetime]]:
+        for token in inventory.tokens():
+            instant = expiry_instant(token.expires_at)
+            if instant is None or not classify(token, now, window).is_active:
+                continue
+            labels = (
+                f'instance="{label_value(token.instance)}",kind="{token.kind.value}",'
+                f'id="{token.id}",name="{label_value(token.name)}",'
+                f'owner="{label_value(owner_label(token))}"'
+            )
+            yield token, labels, instant
+
+    out.write(
+        "# HELP gltui_token_expiry_timestamp_seconds When the token stops working (Unix time).\n"
+        "# TYPE gltui_token_expiry_timestamp_seconds gauge\n"
+        "# UNIT gltui_token_expiry_timestamp_seconds seconds\n"
+    )
+    for _token, labels, instant in working():
+        out.write(f"gltui_token_expiry_timestamp_seconds{{{labels}}} {int(instant.timestamp())}\n")
+    out.write(
+        "# HELP gltui_token_days_left Whole days until the token expires (0: expires today).\n"
+        "# TYPE gltui_token_days_left gauge\n"
+    )
+    for token, labels, _instant in working():
+        out.write(f"gltui_token_days_left{{{labels}}} {days_until_expiry(token, today)}\n")
+    out.write(
+        "# HELP gltui_tokens Tokens per instance and state (active includes expiring).\n"
+        "# TYPE gltui_tokens gauge\n"
+    )
     for instance in inventory.instances:
         cards = count_states(instance.tokens, now, window)
         for state_name, value in (
@@ -299,5 +359,14 @@ def render_openmetrics(
             ("expired", cards.expired),
         ):
             where = label_value(instance.name)
-            counts.append(f'gltui_tokens{{instance="{where}",state="{state_name}"}} {value}')
-    return "\n".join([*expiry, *days, *counts, "# EOF"]) + "\n"
+            out.write(f'gltui_tokens{{instance="{where}",state="{state_name}"}} {value}\n')
+    out.write("# EOF\n")
+
+
+def render_openmetrics(
+    inventory: Inventory, now: datetime, window: int = DEFAULT_EXPIRING_WINDOW_DAYS
+) -> str:
+    """:func:`write_openmetrics` as one string."""
+    buffer = io.StringIO()
+    write_openmetrics(buffer, inventory, now, window)
+    return buffer.getvalue()

@@ -354,11 +354,11 @@ class DashboardState:
         """The line over the table: how many tokens are shown, the filters, the sort,
         the marks, waiting replacements and the modes gltui is in."""
         counts = {name: len(self._rows.get(name, ())) for name in self.names}
-        parts = [f"{shown} of {sum(counts.values())} tokens"]
+        parts = [f"{shown:,} of {sum(counts.values()):,} tokens"]
         if self.partial:  # by instance, not by row: this runs on every keystroke
             known = sum(count for name, count in counts.items() if name not in self.partial)
             total = known + sum(len(summary) for summary in self.partial.values())
-            parts[0] = f"{shown} of {total} tokens (reading the rest of the cache)"
+            parts[0] = f"{shown:,} of {total:,} tokens (reading the rest of the cache)"
         view = self.view
         if view.state is not None:
             parts.append(f"card: {view.state.value}")
@@ -370,7 +370,7 @@ class DashboardState:
             parts.append(f"filter: {printable(view.query)}")
         parts.append(f"sort: {view.label}")
         if self.marked:
-            parts.append(f"{len(self.marked)} marked (d revokes them)")
+            parts.append(f"{len(self.marked):,} marked (d revokes them)")
         waiting = len(self.pending_replacements)
         if waiting:
             parts.append(

@@ -226,9 +226,9 @@ class RequestLogScreen(ForwardsWorkerErrors, Screen[None]):
         records = self.request_log.records()
         self.query_one(RequestLogView).show(records)
         total = self.request_log.total
-        kept = "" if total == len(records) else f" (the newest {len(records)} kept)"
+        kept = "" if total == len(records) else f" (the newest {len(records):,} kept)"
         self.query_one("#request-log-title", Static).update(
-            f"API log: {total} requests{kept}, newest at the bottom · end follows · esc back"
+            f"API log: {total:,} requests{kept}, newest at the bottom · end follows · esc back"
         )
 
     def action_close(self) -> None:

@@ -21,7 +21,7 @@ from textual.widgets import Footer, OptionList, Static
 from textual.widgets.option_list import Option
 
 from gltui.domain.changes import Baseline, Change, TokenChange
-from gltui.domain.display import owner_label, printable
+from gltui.domain.display import grouped, owner_label, printable
 from gltui.domain.review import Review
 from gltui.domain.states import days_until_expiry
 from gltui.domain.tokens import Token
@@ -138,13 +138,14 @@ class ReviewScreen(ForwardsWorkerErrors, Screen[Token | None]):
     def _summary(self) -> str:
         review = self.review
         return (
-            f"{review.total} tokens · {len(review.changes)} changes · "
-            f"{len(review.expiring)} expiring within {review.window} days · "
-            f"{len(review.flagged)} working tokens flagged · enter shows a token in the table"
+            f"{grouped(review.total)} tokens · {grouped(len(review.changes))} changes · "
+            f"{grouped(len(review.expiring))} expiring within {review.window} days · "
+            f"{grouped(len(review.flagged))} working tokens flagged · "
+            "enter shows a token in the table"
         )
 
     def _section(self, title: str, count: int) -> Option:
-        heading = Text(f"{title} ({count})", style="bold reverse")
+        heading = Text(f"{title} ({grouped(count)})", style="bold reverse")
         return Option(heading, disabled=True)
 
     def _row(self, prompt: Text, token: Token | None) -> Option:
@@ -156,7 +157,9 @@ class ReviewScreen(ForwardsWorkerErrors, Screen[Token | None]):
     def _more(self, hidden: int, hint: str) -> list[Option]:
         if hidden <= 0:
             return []
-        return [Option(Text(f"… and {hidden} more ({hint})", style="italic"), disabled=True)]
+        return [
+            Option(Text(f"… and {grouped(hidden)} more ({hint})", style="italic"), disabled=True)
+        ]
 
     def _options(self) -> list[Option]:
         review, now = self.review, self.review.now

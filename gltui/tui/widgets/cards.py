@@ -7,6 +7,7 @@ from textual.containers import Horizontal
 from textual.message import Message
 from textual.widgets import Static
 
+from gltui.domain.display import grouped
 from gltui.domain.states import StateCounts
 from gltui.tui.table_model import StateFilter
 
@@ -34,7 +35,7 @@ class StateCard(Static):
         title = _TITLES[self.state]
         if self.state is StateFilter.EXPIRING:
             title = f"expiring ≤{window}d"
-        self.update(f"{count} {title}")
+        self.update(f"{grouped(count)} {title}")
 
     def on_click(self) -> None:
         self.post_message(StateCards.Chosen(self.state))

@@ -7,7 +7,7 @@ from datetime import datetime
 from rich.text import Text
 from textual.widgets import Static
 
-from gltui.domain.display import printable, printable_said
+from gltui.domain.display import grouped, printable, printable_said
 from gltui.inventory.model import InstanceInventory, Progress
 
 
@@ -24,7 +24,9 @@ def progress_bar(progress: Progress, width: int = 12) -> str:
     """``▰▰▰▱▱▱ 120/480``."""
     total = max(progress.total, 1)
     filled = min(width, round(progress.done / total * width))
-    bar = f"{'▰' * filled}{'▱' * (width - filled)} {progress.done}/{progress.total}"
+    bar = (
+        f"{'▰' * filled}{'▱' * (width - filled)} {grouped(progress.done)}/{grouped(progress.total)}"
+    )
     return f"{bar} {progress.note}" if progress.note else bar
 
 
@@ -64,12 +66,15 @@ def instance_line(
             line.append(f"  (cache from {age(known.fetched_at, now)} ago)", style="dim")
         return line
     state = "cached" if known.from_cache else "fresh"
-    line.append(f"  {len(known.tokens)} tokens · {state}, {age(known.fetched_at, now)} old")
+    line.append(
+        f"  {grouped(len(known.tokens))} tokens · {state}, {age(known.fetched_at, now)} old"
+    )
     if known.problems:
-        line.append(f" · {len(known.problems)} problems", style="yellow")
+        line.append(f" · {grouped(len(known.problems))} problems", style="yellow")
     if known.not_refreshed:
         line.append(
-            f" · {known.not_refreshed} not refreshed (kept from the last snapshot)", style="yellow"
+            f" · {grouped(known.not_refreshed)} not refreshed (kept from the last snapshot)",
+            style="yellow",
         )
     return line
 

@@ -1,0 +1,160 @@
+"""Scale: an administrator with 10,000 and 100,000 tokens, beside issue 19's targets.
+
+Run: ``.venv/bin/python bench/scale.py [--scales 1600,16000]``
+
+For each ``--scale`` (1,600 seeds ~10,000 tokens, 16,000 ~99,000) it starts
+``gltui sandbox`` in its own process (timing the seeding: spawn to its JSON line,
+and its peak RSS), then, with the admin token:
+
+1. ``gltui report --format json`` against the sandbox, a new process: peak RSS
+   (``/usr/bin/time``) and wall time, the refresh included; it leaves the snapshot;
+2. ``gltui report --offline --format csv|openmetrics``: peak RSS of rendering each
+   machine format from that snapshot;
+3. the snapshot's save (atomic, fsync) and load, in this process (best of 3);
+4. the dashboard's filter and sort work per keystroke: ``apply_view`` over every
+   row (search text warmed, as the dashboard warms it after the first paint) for
+   each prefix of ``bot 1 api``; median and worst.
+
+The admin refresh at 50 ms a request, the cold first frame and the whole report
+against the naive walk have their own benches (``bench/refresh.py``,
+``bench/dashboard.py``); this one does not repeat them.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+
+from gltui.inventory.cache import SnapshotCache
+from gltui.tui.table_model import View, apply_view, build_rows
+
+QUERY = "bot 1 api"
+GLTUI = str(Path(sys.executable).parent / "gltui")
+MIB = 1024.0
+
+
+def line(what: str, figure: str, target: str) -> None:
+    print(f"  {what:<52} {figure:>22}   target {target}")
+
+
+def timed_peak(command: list[str], env: dict[str, str]) -> tuple[float, float]:
+    """(peak RSS in MiB, wall seconds) of ``command``, its output thrown away."""
+    done = subprocess.run(
+        ["/usr/bin/time", "-f", "%M %e", *command],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+        check=False,
+        timeout=900,
+    )
+    peak_kib, seconds = done.stderr.strip().splitlines()[-1].split()
+    return int(peak_kib) / MIB, float(seconds)
+
+
+def peak_of(pid: int) -> float:
+    """VmHWM of a running process, in MiB."""
+    for text in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if text.startswith("VmHWM:"):
+            return int(text.split()[1]) / MIB
+    return float("nan")
+
+
+def keystrokes(cache: SnapshotCache, name: str) -> tuple[int, list[float]]:
+    inventory = cache.load(name)
+    assert inventory is not None
+    rows = build_rows(inventory.tokens, datetime.now(UTC))
+    for row in rows:
+        _ = row.haystack
+    timings = []
+    for end in range(1, len(QUERY) + 1):
+        started = time.perf_counter()
+        apply_view(rows, View(query=QUERY[:end]))
+        timings.append(time.perf_counter() - started)
+    return len(rows), timings
+
+
+def one_scale(scale: int) -> None:
+    started = time.perf_counter()
+    sandbox = subprocess.Popen(
+        [GLTUI, "sandbox", "--scale", str(scale)], stdout=subprocess.PIPE, text=True
+    )
+    assert sandbox.stdout is not None
+    contract = json.loads(sandbox.stdout.readline())
+    seeded = time.perf_counter() - started
+    try:
+        with tempfile.TemporaryDirectory() as home:
+            env = {k: v for k, v in os.environ.items() if not k.startswith(("GITLAB_", "GLTUI_"))}
+            env.update(
+                GITLAB_URL=contract["url"],
+                GITLAB_TOKEN=contract["tokens"]["admin"],
+                GLTUI_CACHE_DIR=f"{home}/cache",
+                GLTUI_DATA_DIR=f"{home}/data",
+                GLTUI_CONFIG=f"{home}/config.toml",
+            )
+            json_peak, json_wall = timed_peak([GLTUI, "report", "--format", "json"], env)
+            offline = {
+                fmt: timed_peak([GLTUI, "report", "--offline", "--format", fmt], env)
+                for fmt in ("json", "csv", "openmetrics")
+            }
+            cache = SnapshotCache(Path(home) / "cache")
+            name = next(iter(Path(home, "cache").glob("snapshot-*.json"))).name
+            loads, saves = [], []
+            inventory = None
+            for _ in range(3):
+                clock = time.perf_counter()
+                inventory = cache.load(contract_name(home))
+                loads.append(time.perf_counter() - clock)
+            assert inventory is not None, name
+            with tempfile.TemporaryDirectory() as scratch:
+                for _ in range(3):
+                    clock = time.perf_counter()
+                    SnapshotCache(Path(scratch)).save(inventory)
+                    saves.append(time.perf_counter() - clock)
+            tokens, typed = keystrokes(cache, contract_name(home))
+        sandbox_peak = peak_of(sandbox.pid)
+    finally:
+        sandbox.terminate()
+        sandbox.wait(timeout=30)
+    keystroke_target = "median <= 6 ms" if tokens <= 20_000 else "median <= 50 ms"
+    print(f"--scale {scale}: {tokens:,} tokens")
+    line("sandbox seeding (spawn to its JSON line)", f"{seeded:.2f} s", "not the bottleneck")
+    line("sandbox peak RSS (after serving the walk)", f"{sandbox_peak:.0f} MiB", "-")
+    line("gltui report --format json, refresh included", f"{json_peak:.0f} MiB", "<= 250 MB")
+    line("  its wall time", f"{json_wall:.1f} s", "-")
+    for fmt, (peak, wall) in offline.items():
+        line(f"gltui report --offline --format {fmt}", f"{peak:.0f} MiB, {wall:.1f} s", "<= 250 MB")
+    line("snapshot save (atomic, fsync), best of 3", f"{min(saves) * 1000:.0f} ms", "<= 0.5 s")
+    line("snapshot load, best of 3", f"{min(loads) * 1000:.0f} ms", "<= 0.5 s")
+    line(
+        f"filter+sort per keystroke ({QUERY!r})",
+        f"median {statistics.median(typed) * 1000:.0f} ms, worst {max(typed) * 1000:.0f}",
+        keystroke_target,
+    )
+
+
+def contract_name(home: str) -> str:
+    """The instance name gltui gives ``GITLAB_URL``: read back from the snapshot."""
+    snapshot = next(iter(Path(home, "cache").glob("snapshot-*.json")))
+    data = json.loads(snapshot.read_text())
+    return str(data["name"])
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description="gltui at 10,000 and 100,000 tokens")
+    parser.add_argument("--scales", default="1600,16000")
+    args = parser.parse_args()
+    for scale in args.scales.split(","):
+        one_scale(int(scale))
+
+
+if __name__ == "__main__":
+    main()
