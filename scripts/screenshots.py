@@ -78,6 +78,12 @@ async def create(pilot: Pilot[None]) -> None:
     await pilot.pause(0.2)
 
 
+async def api_log(pilot: Pilot[None]) -> None:
+    """The API log: every request of the refresh, with status, time and retries."""
+    await pilot.press("at")
+    await pilot.pause(0.3)
+
+
 SCENES: dict[str, Scene] = {
     "dashboard": dashboard,
     "filtered": filtered,
@@ -86,6 +92,7 @@ SCENES: dict[str, Scene] = {
     "review": review,
     "revoke": revoke,
     "create": create,
+    "api-log": api_log,
 }
 
 
