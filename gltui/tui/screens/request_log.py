@@ -76,10 +76,11 @@ def cells(record: RequestRecord) -> tuple[str, ...]:
 
 def log_layout(width: int) -> list[int]:
     """Column widths for ``width`` cells: instance, path and note share what the fixed
-    columns leave, path and note alike (at 80 columns: instance 9, path 19, note 18)."""
+    columns leave: the path two thirds of it up to 40 cells (a token listing's whole path),
+    the note the rest (a refused redirect names its target there)."""
     spare = max(0, width - sum(_FIXED.values()) - GAP * (len(TITLES) - 1))
     instance = min(16, max(8, spare // 5))
-    path = max(8, (spare - instance + 1) // 2)
+    path = min(40, max(8, (spare - instance) * 2 // 3))
     note = max(4, spare - instance - path)
     flexible = {1: instance, 3: path, 7: note}
     return [_FIXED.get(index, flexible.get(index, 0)) for index in range(len(TITLES))]
