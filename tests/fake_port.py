@@ -17,6 +17,7 @@ from gltui.adapters.endpoints import NotPossible
 from gltui.adapters.port import Listed, Listing, Page
 from gltui.adapters.wire import ApiFailure
 from gltui.domain.failures import Failure, FailureKind
+from gltui.domain.secret import Secret
 from gltui.domain.templates import CreateRequest
 from gltui.domain.tokens import ResourceType, Token
 
@@ -120,6 +121,30 @@ class FakePort:
     def create(self, request: CreateRequest, *, user_id: int, is_admin: bool) -> Any:
         self._count("create")
         return {"id": 4242, "name": request.name, "scopes": list(request.scopes), "token": "x"}
+
+    def describe_by_value(self, value: Secret) -> dict[str, Any]:
+        self._count("describe_by_value")
+        raise ApiFailure(_not_found())
+
+    def revoke_self_by_value(self, value: Secret) -> None:
+        self._count("revoke_self_by_value")
+        raise ApiFailure(_not_found())
+
+    def admin_lookup(self, value: Secret) -> dict[str, Any]:
+        self._count("admin_lookup")
+        raise ApiFailure(_not_found())
+
+    def admin_revoke(self, value: Secret) -> None:
+        self._count("admin_revoke")
+        raise ApiFailure(_not_found())
+
+    def group_revoke(self, group_id: int, value: Secret) -> dict[str, Any]:
+        self._count("group_revoke")
+        raise ApiFailure(_not_found())
+
+    def user(self, user_id: int) -> dict[str, Any]:
+        self._count("user")
+        return {"id": user_id, "username": f"user{user_id}"}
 
     def close(self) -> None:
         self.closed = True

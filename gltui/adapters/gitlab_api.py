@@ -189,13 +189,22 @@ class GitLabApi:
         return Reply(data, response.headers)
 
     def send(
-        self, method: str, path: str, body: Mapping[str, Any] | None = None, *, action: str
+        self,
+        method: str,
+        path: str,
+        body: Mapping[str, Any] | None = None,
+        *,
+        action: str,
+        hide: tuple[str, ...] = (),
     ) -> Reply:
         """A write (``POST``/``DELETE``); ``data`` is ``None`` for an empty answer (204).
 
         Transient errors are *not* retried: a create that timed out may have worked,
         and a blind retry would make a second token. 429s are (GitLab did nothing).
+        ``hide``: more values to scrub from the answer and any failure (a token sent
+        in the body, for the by-value calls).
         """
+        secrets = (*self._secrets, *hide)
         try:
             response = self.client().http_request(
                 method.lower(),
@@ -207,13 +216,15 @@ class GitLabApi:
                 retry_transient_errors=False,
             )
             data = (
-                self._clean(response.content, response.json(), keep="token")
+                self._clean(response.content, response.json(), keep=None if hide else "token")
                 if response.content
                 else None
             )
+            if hide and data is not None:
+                data = _scrubbed(data, secrets, None)
         except Exception as error:
             raise ApiFailure(
-                from_exception(error, action, timeout=self.timeout, secrets=self._secrets)
+                from_exception(error, action, timeout=self.timeout, secrets=secrets)
             ) from None
         finally:
             with self._lock:
@@ -302,6 +313,80 @@ class GitLabApi:
         """``POST`` the request to the endpoint its kind needs."""
         path = create_path(request, user_id=user_id, is_admin=is_admin)
         return self.send("POST", path, request.api_payload(), action="creating a token").data
+
+    # --- by value (incident response): the value is sent, never kept or logged ----
+
+    def _as(self, value: Secret) -> GitLabApi:
+        """A client of the same instance that signs in with ``value`` (the guarded
+        transport sends it to this URL only, and scrubs it from every answer)."""
+        return GitLabApi(
+            self.url,
+            value,
+            timeout=self.timeout,
+            ssl_verify=self._ssl_verify,
+            limits=self.limits,
+            name=self.name,
+            log=self.log,
+        )
+
+    def describe_by_value(self, value: Secret) -> dict[str, Any]:
+        """``GET /personal_access_tokens/self`` signed in with ``value`` (any scope)."""
+        api = self._as(value)
+        try:
+            data = api.get("/personal_access_tokens/self", action="asking the token itself").data
+        finally:
+            api.close()
+        if not isinstance(data, dict):
+            raise ApiFailure(Failure(FailureKind.BAD_RESPONSE, "GitLab did not describe the token"))
+        return data
+
+    def revoke_self_by_value(self, value: Secret) -> None:
+        """``DELETE /personal_access_tokens/self`` signed in with ``value``: the token
+        revokes itself (no rights of gltui's needed)."""
+        api = self._as(value)
+        try:
+            api.send("DELETE", "/personal_access_tokens/self", action="revoking the token itself")
+        finally:
+            api.close()
+
+    def admin_lookup(self, value: Secret) -> dict[str, Any]:
+        """``POST /admin/token`` (administrators, 17.8+): any kind of token by value."""
+        data = self.send(
+            "POST",
+            "/admin/token",
+            {"token": value.reveal()},
+            action="looking the token up (admin API)",
+            hide=(value.reveal(),),
+        ).data
+        if not isinstance(data, dict):
+            raise ApiFailure(Failure(FailureKind.BAD_RESPONSE, "GitLab did not describe the token"))
+        return data
+
+    def admin_revoke(self, value: Secret) -> None:
+        """``DELETE /admin/token``: revoke (or reset, by kind) a token by value."""
+        self.send(
+            "DELETE",
+            "/admin/token",
+            {"token": value.reveal()},
+            action="revoking the token (admin API)",
+            hide=(value.reveal(),),
+        )
+
+    def group_revoke(self, group_id: int, value: Secret) -> dict[str, Any]:
+        """``POST /groups/:id/tokens/revoke`` (top-level group Owners, 17.2+)."""
+        data = self.send(
+            "POST",
+            f"/groups/{group_id}/tokens/revoke",
+            {"token": value.reveal()},
+            action="revoking the token (group API)",
+            hide=(value.reveal(),),
+        ).data
+        return data if isinstance(data, dict) else {}
+
+    def user(self, user_id: int) -> dict[str, Any]:
+        """``GET /users/:id``: who owns a token (public fields)."""
+        data = self.get(f"/users/{user_id}", action="reading the token's owner").data
+        return data if isinstance(data, dict) else {}
 
     def close(self) -> None:
         """Close every thread's HTTP session."""

@@ -20,6 +20,7 @@ from datetime import date
 from enum import StrEnum
 from typing import Any, Protocol
 
+from gltui.domain.secret import Secret
 from gltui.domain.templates import CreateRequest
 from gltui.domain.tokens import Resource, ResourceType, Token
 
@@ -104,6 +105,25 @@ class GitLabPort(Protocol):
 
     def create(self, request: CreateRequest, *, user_id: int, is_admin: bool) -> Any:
         """Create the token ``request`` describes; the answer holds its value."""
+
+    def describe_by_value(self, value: Secret) -> dict[str, Any]:
+        """The token ``value`` as it describes itself (``/personal_access_tokens/self``
+        called *with* it)."""
+
+    def revoke_self_by_value(self, value: Secret) -> None:
+        """The token ``value`` revokes itself."""
+
+    def admin_lookup(self, value: Secret) -> dict[str, Any]:
+        """Any token by value (``POST /admin/token``; administrators)."""
+
+    def admin_revoke(self, value: Secret) -> None:
+        """Revoke any token by value (``DELETE /admin/token``; administrators)."""
+
+    def group_revoke(self, group_id: int, value: Secret) -> dict[str, Any]:
+        """Revoke a token that reaches a top-level group (its Owners)."""
+
+    def user(self, user_id: int) -> dict[str, Any]:
+        """A user's public fields (``GET /users/:id``)."""
 
     def close(self) -> None:
         """Release the connections."""

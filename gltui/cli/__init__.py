@@ -8,6 +8,7 @@ non-zero exit code, never a traceback.
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Sequence
 
 from gltui.cli.common import EXIT_ERROR, EXIT_USAGE, request_log
@@ -18,6 +19,7 @@ from gltui.cli.run import (
     run_dashboard,
     run_demo,
     run_exporter,
+    run_identify,
     run_report,
     run_revoke,
     run_sandbox,
@@ -28,8 +30,11 @@ __all__ = ["build_parser", "main"]
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; returns the process exit code."""
+    words = list(sys.argv[1:] if argv is None else argv)
+    if "identify" in words and _token_on_argv(words):
+        return EXIT_USAGE  # before argparse, whose errors would echo the argument
     parser = build_parser()
-    args = parser.parse_args(argv)
+    args = parser.parse_args(words)
     args.request_log = request_log(args.log)
     if args.log and args.request_log is None:
         return EXIT_USAGE
@@ -46,9 +51,32 @@ def main(argv: Sequence[str] | None = None) -> int:
         return run_config(args)
     if args.command == "exporter":
         return run_exporter(args)
+    if args.command == "identify":
+        try:
+            return run_identify(args)
+        except KeyboardInterrupt:
+            return EXIT_ERROR
     if args.command in ("revoke", "create"):
         try:
             return run_revoke(args) if args.command == "revoke" else run_create(args)
         except KeyboardInterrupt:
             return EXIT_ERROR
     return run_dashboard(args)
+
+
+def _token_on_argv(words: Sequence[str]) -> bool:
+    """Refuse a token value on the command line: the shell's history, ``ps`` and the
+    process table would all keep it. Says why, never the value."""
+    from gltui.domain.redact import looks_like_token
+
+    for position, word in enumerate(words, start=1):
+        if looks_like_token(word):
+            print(
+                f"gltui identify: argument {position} looks like a token; it was not used. "
+                "Token values are read from stdin only (the command line is kept in shell "
+                "history and visible to other users): printf '%s\\n' \"$VALUE\" | gltui identify, "
+                "or run gltui identify and paste it. Treat that value as leaked now.",
+                file=sys.stderr,
+            )
+            return True
+    return False

@@ -271,6 +271,25 @@ def add_action_parsers(commands: Any) -> None:
         "--including-own", action="store_true", help="allow revoking the token gltui uses"
     )
     revoke.add_argument("--json", action="store_true", help="results as JSON on stdout")
+    identify = commands.add_parser(
+        "identify",
+        help="whose is a leaked token? reads its value from stdin (never from arguments)",
+        description="Identify a token by its value, read from stdin (one line; not echoed "
+        "at a terminal), on the configured instances its shape allows; with --revoke, revoke "
+        "it by value. Exit codes: 0 identified (and revoked, with --revoke), 1 not found or "
+        "failed, 2 bad usage (a token on the command line, no value, not confirmed).",
+    )
+    identify.add_argument("--instance", metavar="NAME", help="ask this instance only")
+    identify.add_argument(
+        "--revoke", action="store_true", help="revoke it by value (asks for the word 'revoke')"
+    )
+    identify.add_argument("--yes", action="store_true", help="do not ask for confirmation")
+    identify.add_argument(
+        "--including-own",
+        action="store_true",
+        help="with --yes: allow revoking the token gltui itself uses there",
+    )
+    identify.add_argument("--json", action="store_true", help="the answer as JSON on stdout")
     create = commands.add_parser(
         "create",
         help="create a token from a template; prints its value once, on stdout",

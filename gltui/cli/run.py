@@ -335,3 +335,9 @@ def run_create(args: argparse.Namespace) -> int:
         out=sys.stdout,
         err=sys.stderr,
     )
+
+
+def run_identify(args: argparse.Namespace) -> int:
+    from gltui.cli.identify import identify_command
+
+    return identify_command(args)

@@ -78,6 +78,12 @@ ACTIONS: tuple[DashboardAction, ...] = (
     ),
     DashboardAction("e", "instances", "Instances", "Add, edit, test or remove instances"),
     DashboardAction("at", "request_log", "Log", "The API log: every request gltui made"),
+    DashboardAction(
+        "exclamation_mark",
+        "identify",
+        "Identify",
+        "Whose is a leaked token? Paste its value (masked); jump to it, revoke it by value",
+    ),
     DashboardAction("question_mark", "help", "Help", "Every key, with what it does", True),
 )
 """The one table that the bindings, the footer, the help screen and the palette all use."""

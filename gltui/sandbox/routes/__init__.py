@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import importlib
 
-_MODULES = ("personal", "resource", "deploy", "users", "namespaces")
+_MODULES = ("personal", "resource", "deploy", "users", "namespaces", "by_value")
 
 
 def register_all() -> None:

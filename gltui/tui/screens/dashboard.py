@@ -452,6 +452,11 @@ class DashboardScreen(ForwardsWorkerErrors, Screen[None]):
 
         open_request_log(self.app)
 
+    def action_identify(self) -> None:
+        from gltui.tui.screens.identify import open_identify
+
+        open_identify(self)
+
     def action_help(self) -> None:
         groups = self.dashboard_keys.help_groups(TokenTable.BINDINGS, self.app.BINDINGS)
         self.app.push_screen(HelpScreen(groups))
