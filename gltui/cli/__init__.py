@@ -1,5 +1,5 @@
 """The ``gltui`` command: dashboard (default), demo, report, exporter, revoke, create, config,
-sandbox.
+identify, scan-local, sandbox.
 
 Sub-commands import what they need lazily so ``gltui --help`` stays fast and
 ``gltui sandbox`` never loads Textual. Errors end as one line on stderr and a
@@ -23,6 +23,7 @@ from gltui.cli.run import (
     run_report,
     run_revoke,
     run_sandbox,
+    run_scan_local,
 )
 
 __all__ = ["build_parser", "main"]
@@ -54,6 +55,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.command == "identify":
         try:
             return run_identify(args)
+        except KeyboardInterrupt:
+            return EXIT_ERROR
+    if args.command == "scan-local":
+        try:
+            return run_scan_local(args)
         except KeyboardInterrupt:
             return EXIT_ERROR
     if args.command in ("revoke", "create"):

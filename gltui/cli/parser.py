@@ -290,6 +290,21 @@ def add_action_parsers(commands: Any) -> None:
         help="with --yes: allow revoking the token gltui itself uses there",
     )
     identify.add_argument("--json", action="store_true", help="the answer as JSON on stdout")
+    scan_local = commands.add_parser(
+        "scan-local",
+        help="where GitLab tokens are stored on this machine (values never shown)",
+        description="Read glab's config, python-gitlab's config files, ~/.git-credentials, "
+        "~/.netrc, the environment and gltui's own config, and list each GitLab token found: "
+        "its place, host and shape, never its value. Nothing is sent anywhere unless "
+        "--identify is given. Exit codes: 0 the scan ran, 2 bad usage.",
+    )
+    scan_local.add_argument(
+        "--identify",
+        action="store_true",
+        help="ask the configured instances which token each one is (with your consent: "
+        "asking a token about itself updates its last-used time on GitLab)",
+    )
+    scan_local.add_argument("--json", action="store_true", help="the rows as JSON on stdout")
     create = commands.add_parser(
         "create",
         help="create a token from a template; prints its value once, on stdout",

@@ -337,6 +337,12 @@ def run_create(args: argparse.Namespace) -> int:
     )
 
 
+def run_scan_local(args: argparse.Namespace) -> int:
+    from gltui.cli.scan_local import scan_local_command
+
+    return scan_local_command(args)
+
+
 def run_identify(args: argparse.Namespace) -> int:
     from gltui.cli.identify import identify_command
 

@@ -76,6 +76,10 @@ ACTIONS: tuple[DashboardAction, ...] = (
     DashboardAction(
         "C", "create_like", "Create like", "Create a token like the selected one", name="like"
     ),
+    DashboardAction(
+        "y", "yank", "Yank", "Copy the token's id, name, page, revoke command or a Markdown line"
+    ),
+    DashboardAction("o", "open_page", "Open", "Open the token's GitLab page in the browser"),
     DashboardAction("e", "instances", "Instances", "Add, edit, test or remove instances"),
     DashboardAction("at", "request_log", "Log", "The API log: every request gltui made"),
     DashboardAction(

@@ -48,6 +48,7 @@ from gltui.tui.screens.details import DetailsScreen, detail_lines
 from gltui.tui.screens.help import HelpScreen
 from gltui.tui.screens.review import ReviewScreen, SignedOff, record_sign_off
 from gltui.tui.screens.token_actions import TokenWrites
+from gltui.tui.screens.yank import PageActions
 from gltui.tui.table_model import StateFilter, TokenRow
 from gltui.tui.widgets.cards import StateCards
 from gltui.tui.widgets.instances_bar import InstancesBar, instance_line
@@ -61,7 +62,7 @@ Reconfigure = Callable[[], InventoryEngine]
 """Reads the configuration file again and builds its engine (blocking: token commands)."""
 
 
-class DashboardScreen(ForwardsWorkerErrors, Screen[None]):
+class DashboardScreen(ForwardsWorkerErrors, PageActions, Screen[None]):
     """Every token on every instance, filtered and sorted as the user asks."""
 
     BINDINGS: ClassVar[list[BindingType]] = DEFAULT_BINDINGS
