@@ -28,6 +28,7 @@ from gltui.domain.links import token_page_url
 from gltui.domain.tokens import Token
 from gltui.tui.dashboard_state import DashboardState
 from gltui.tui.widgets.token_table import TokenTable
+from gltui.tui.worker_errors import ForwardsWorkerErrors
 
 open_browser: Callable[[str], bool] = webbrowser.open
 """How a page is opened (tests replace it); ``False`` when no browser is available."""
@@ -37,7 +38,7 @@ def _preview(text: str, width: int = 70) -> str:
     return text if len(text) <= width else text[: width - 1] + "…"
 
 
-class YankScreen(ModalScreen[None]):
+class YankScreen(ForwardsWorkerErrors, ModalScreen[None]):
     """A list of what can be copied about one token; enter copies one and closes."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
