@@ -10,10 +10,12 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 
 from gltui.domain.states import TokenState, expiry_instant, state_at, window_end
 from gltui.domain.tokens import Token
+
+_EPOCH_DAY = date(1970, 1, 1).toordinal()
 
 
 @dataclass(frozen=True)
@@ -26,8 +28,17 @@ class ExpirySummary:
     def of(cls, tokens: Iterable[Token]) -> ExpirySummary:
         """Summarise ``tokens``."""
         rows: list[tuple[bool, float | None, int | None]] = []
+        days: dict[date, tuple[float, int]] = {}  # nearly every expiry is a date: reuse
         for token in tokens:
-            instant = expiry_instant(token.expires_at)
+            expires = token.expires_at
+            if type(expires) is date:  # 00:00 UTC on it, as expiry_instant says
+                known = days.get(expires)
+                if known is None:
+                    day = expires.toordinal()
+                    known = days[expires] = (float((day - _EPOCH_DAY) * 86_400), day)
+                rows.append((token.revoked, *known))
+                continue
+            instant = expiry_instant(expires)
             if instant is None:
                 rows.append((token.revoked, None, None))
             else:

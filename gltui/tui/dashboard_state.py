@@ -31,7 +31,8 @@ from gltui.inventory.model import InstanceInventory, Inventory, Progress
 from gltui.inventory.spec import InstanceSpec
 from gltui.perf import collector_paused
 from gltui.tui.generation import Generation
-from gltui.tui.table_model import COLUMNS, StateFilter, TokenRow, View, apply_view, build_rows
+from gltui.tui.row_index import RowIndex
+from gltui.tui.table_model import COLUMNS, StateFilter, TokenRow, View, build_rows
 
 PALETTE = ("#5fafff", "#d787ff", "#5fd7af", "#ffaf5f", "#ff87af", "#afd75f")
 """One colour per instance, in configuration order, unless the config names one."""
@@ -59,6 +60,9 @@ class DashboardState:
         self.view = View()
         self.instances: dict[str, InstanceInventory] = {}
         self._rows: dict[str, list[TokenRow]] = {}
+        self._index: RowIndex | None = None
+        """Every row with the view's work kept between keystrokes; dropped whenever the
+        rows change (:meth:`store`, :meth:`use_specs`)."""
         self.partial: dict[str, ExpirySummary] = {}
         """Instances showing only their snapshot's head (its first screen) while the
         rest is read, with the summary of all their tokens (the cards stay exact)."""
@@ -107,6 +111,7 @@ class DashboardState:
         """Show ``instance`` with ``rows`` (all its tokens: a head it had is done)."""
         self.instances[instance.name] = instance
         self._rows[instance.name] = rows
+        self._index = None
         self.partial.pop(instance.name, None)
 
     def preload(
@@ -141,8 +146,11 @@ class DashboardState:
         return list(self._rows.get(name, []))
 
     def shown(self) -> list[TokenRow]:
-        """The rows the view lets through, in its order."""
-        return apply_view(self.all_rows(), self.view)
+        """The rows the view lets through, in its order (``apply_view``'s, from the
+        work the last keystrokes left: 100,000 rows stay interactive)."""
+        if self._index is None:
+            self._index = RowIndex(self.all_rows())
+        return self._index.apply(self.view)
 
     def siblings(self, token: Token) -> list[Token]:
         """Tokens with ``token``'s name, kind, owner and place: its rotation chain."""
@@ -228,6 +236,7 @@ class DashboardState:
         running refresh's answers stale. ``True``: refresh now; ``False``: one runs,
         and :meth:`refresh_finished` asks for the next."""
         self.specs = tuple(specs)
+        self._index = None
         names = set(self.names)
         for table in (self.instances, self._rows, self.progress, self.partial):
             for name in [name for name in table if name not in names]:

@@ -1,0 +1,179 @@
+"""The snapshot's fast paths say exactly what the plain rules say (issue 19: save and
+load 100,000 tokens in half a second): the unrolled head order, the descriptor-built
+Token, the shared dates and resources, the date-only expiry summary."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+from datetime import UTC, date, datetime, timedelta, timezone
+from pathlib import Path
+from typing import Any
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from gltui.domain.states import classify, days_until_expiry, expiry_instant, soonest_upcoming_key
+from gltui.domain.summary import ExpirySummary
+from gltui.domain.tokens import Owner, Resource, ResourceType, Token, TokenKind
+from gltui.inventory.cache import HEAD_ROWS, SnapshotCache, first_screen
+from gltui.inventory.model import InstanceInventory
+from gltui.inventory.serialize import (
+    ROW_FIELDS,
+    SnapshotFormatError,
+    instance_from_dict,
+    instance_to_dict,
+    new_token,
+    token_to_dict,
+    token_to_row,
+)
+
+NOW = datetime(2026, 11, 21, 12, 0, tzinfo=UTC)
+ZONES = (UTC, timezone(timedelta(hours=14)), timezone(timedelta(hours=-12)))
+
+expiries = (
+    st.none()
+    | st.dates(date(2026, 10, 1), date(2027, 1, 31))
+    | st.datetimes(datetime(2026, 10, 1), datetime(2027, 1, 31), timezones=st.sampled_from(ZONES))
+    | st.datetimes(datetime(2026, 11, 20), datetime(2026, 11, 23))  # naive: read as UTC
+)
+tokens = st.builds(
+    Token,
+    instance=st.just("work"),
+    kind=st.sampled_from(list(TokenKind)),
+    id=st.integers(1, 30),  # repeats: ties the order must keep
+    name=st.just("t"),
+    scopes=st.just(("api",)),
+    revoked=st.booleans(),
+    expires_at=expiries,
+)
+moments = st.datetimes(
+    datetime(2026, 11, 1), datetime(2026, 12, 31), timezones=st.sampled_from(ZONES)
+)
+
+
+def plain_first_screen(population: tuple[Token, ...], now: datetime) -> tuple[Token, ...]:
+    """What ``first_screen`` computed before it was unrolled."""
+
+    def key(token: Token) -> tuple[int, int, int]:
+        left = days_until_expiry(token, now.date())
+        return soonest_upcoming_key(classify(token, now), left, token.id)
+
+    return tuple(sorted(population, key=key)[:HEAD_ROWS])
+
+
+@settings(max_examples=300, suppress_health_check=[HealthCheck.too_slow], deadline=None)
+@given(st.lists(tokens, max_size=30).map(tuple), moments)
+def test_the_head_order_is_the_plain_rules_order(
+    population: tuple[Token, ...], now: datetime
+) -> None:
+    assert first_screen(population, now) == plain_first_screen(population, now)
+
+
+def test_the_head_keeps_the_plain_order_past_its_cut() -> None:
+    population = tuple(
+        Token("work", TokenKind.PERSONAL, n % 50, "t", (), n % 9 == 0, date(2026, 11, 1 + n % 29))
+        for n in range(3 * HEAD_ROWS)
+    )
+    assert first_screen(population, NOW) == plain_first_screen(population, NOW)
+    with pytest.raises(ValueError, match="timezone-aware"):
+        first_screen(population, NOW.replace(tzinfo=None))
+
+
+@settings(max_examples=300, suppress_health_check=[HealthCheck.too_slow], deadline=None)
+@given(st.lists(tokens, max_size=30))
+def test_the_summary_s_date_shortcut_is_expiry_instant(population: list[Token]) -> None:
+    plain = []
+    for token in population:
+        instant = expiry_instant(token.expires_at)
+        day = None if instant is None else instant.astimezone(UTC).date().toordinal()
+        plain.append((token.revoked, None if instant is None else instant.timestamp(), day))
+    assert ExpirySummary.of(population).rows == tuple(plain)
+
+
+FULL = Token(
+    instance="work",
+    kind=TokenKind.PROJECT,
+    id=7,
+    name="ci",
+    scopes=("api", "read_api"),
+    revoked=True,
+    expires_at=date(2027, 1, 2),
+    description="deploys",
+    created_at=datetime(2026, 1, 2, 3, 4, 5, 6000, tzinfo=UTC),
+    last_used_at=datetime(2026, 2, 3, 4, 5, 6, tzinfo=UTC),
+    last_used_ips=("10.0.0.1",),
+    owner=Owner(5, "project_9_bot"),
+    resource=Resource(ResourceType.PROJECT, 9, "acme/web"),
+    access_level=40,
+    not_refreshed="its project's listing failed",
+)
+
+
+def test_the_descriptor_built_token_is_the_dataclass_s() -> None:
+    assert not hasattr(Token, "__post_init__")  # new_token skips __init__: nothing lost
+    values = [getattr(FULL, field.name) for field in dataclasses.fields(Token)]
+    built = new_token(*values)
+    assert built == FULL
+    assert hash(built) == hash(FULL)
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        built.name = "changed"  # type: ignore[misc]
+
+
+def test_a_row_says_what_the_dict_says_and_round_trips() -> None:
+    data = token_to_dict(FULL)
+    flat = {
+        **data,
+        "owner_user_id": 5,
+        "owner_username": "project_9_bot",
+        "resource_type": "project",
+        "resource_id": 9,
+        "resource_path": "acme/web",
+    }
+    row = json.loads(json.dumps(token_to_row(FULL)))
+    assert row == [flat[field] for field in ROW_FIELDS] + [FULL.not_refreshed]
+    inventory = InstanceInventory("work", "https://x", NOW, tokens=(FULL,))
+    assert instance_from_dict(json.loads(json.dumps(instance_to_dict(inventory)))).tokens == (FULL,)
+
+
+def document(rows: list[list[Any]]) -> dict[str, Any]:
+    inventory = InstanceInventory("work", "https://x", NOW)
+    return {**instance_to_dict(inventory), "tokens": rows}
+
+
+def test_shared_values_are_shared_and_never_vouch_for_a_damaged_row() -> None:
+    good = json.loads(json.dumps(token_to_row(dataclasses.replace(FULL, not_refreshed=None))))
+    twin = [*good[:1], 8, *good[2:]]
+    loaded = instance_from_dict(document([good, twin])).tokens
+    assert loaded[0].resource is loaded[1].resource  # one object for one project
+    assert loaded[0].expires_at is loaded[1].expires_at
+    for bad_id in (True, 9.0, "9"):  # equal to, or hashing like, the shared resource's 9
+        damaged = [*twin[:13], bad_id, *twin[14:]]
+        with pytest.raises(SnapshotFormatError):
+            instance_from_dict(document([good, damaged]))
+
+
+def test_a_snapshot_in_the_earlier_writer_s_bytes_still_loads(tmp_path: Path) -> None:
+    # written as the code before these fast paths wrote it: the same row format
+    old = document(
+        [
+            ["personal", 1, "a", None, ["api"], False, "2027-01-02", None, None, [], 3, "m",
+             None, None, None, None],
+            ["deploy", 2, "k8s", None, ["read_registry"], False, "2026-12-11T12:00:00+00:00",
+             "2026-08-02T17:04:33.844000+00:00", None, [], None, "gitlab+deploy-token-2",
+             "project", 52, "team/web", None, "carried over"],
+        ]
+    )  # fmt: skip
+    cache = SnapshotCache(tmp_path)
+    cache.path_for("work").write_text(json.dumps(old, separators=(",", ":")))
+    loaded = cache.load("work")
+    assert loaded is not None
+    first, second = loaded.tokens
+    assert first.expires_at == date(2027, 1, 2)
+    assert first.owner == Owner(3, "m")
+    assert second.expires_at == datetime(2026, 12, 11, 12, tzinfo=UTC)
+    assert second.resource == Resource(ResourceType.PROJECT, 52, "team/web")
+    assert second.not_refreshed == "carried over"
+    cache.save(loaded)  # and what the new writer writes is what was read
+    assert json.loads(cache.path_for("work").read_text())["tokens"] == old["tokens"]
