@@ -60,13 +60,25 @@ def _only(row: dict[str, Any], fields: tuple[str, ...]) -> dict[str, Any]:
 
 
 def admin_walk(spec: InstanceSpec, crawl: Crawl, state: Collected) -> None:
+    """The instance-wide listings; a person's impersonation listing is queued as soon as
+    both their PAT rows and their user row have arrived (bots hold none), so it overlaps
+    the remaining pages instead of waiting for every listing to end."""
+
     def keep_rows(rows: Rows) -> None:
         state.personal_rows.extend(_only(row, _PAT_FIELDS) for row in rows)
+        for row in rows:
+            user_id = row.get("user_id")
+            if isinstance(user_id, int) and is_id(user_id) and user_id not in state.holders:
+                state.holders.add(user_id)
+                if user_id in state.users:
+                    _ask_impersonation(spec, crawl, state, user_id)
 
     def keep_users(rows: Rows) -> None:
         for row in rows:
             if isinstance(row.get("id"), int):
                 state.users[row["id"]] = _only(row, _USER_FIELDS)
+                if row["id"] in state.holders:
+                    _ask_impersonation(spec, crawl, state, row["id"])
 
     def keep_paths(table: dict[int, str], key: str) -> Callable[[Rows], None]:
         def keep(rows: Rows) -> None:
@@ -109,50 +121,56 @@ def admin_walk(spec: InstanceSpec, crawl: Crawl, state: Collected) -> None:
 
 
 def impersonation_walk(spec: InstanceSpec, crawl: Crawl, state: Collected) -> None:
-    """One listing per person who holds PAT-table rows (bots never hold impersonation tokens)."""
-    if TokenKind.IMPERSONATION not in spec.kinds:
+    """The holders whose user row never came (``/users`` failed): their listings now."""
+    for user_id in sorted(state.holders - state.impersonation_asked):
+        _ask_impersonation(spec, crawl, state, user_id)
+
+
+def _ask_impersonation(spec: InstanceSpec, crawl: Crawl, state: Collected, user_id: int) -> None:
+    """One listing per person who holds PAT-table rows (bots never hold impersonation
+    tokens), asked once."""
+    if TokenKind.IMPERSONATION not in spec.kinds or user_id in state.impersonation_asked:
         return
-    holders = {row.get("user_id") for row in state.personal_rows if is_id(row.get("user_id"))}
-    for user_id in sorted(h for h in holders if isinstance(h, int)):
-        user = state.users.get(user_id, {})
-        if user.get("bot"):
-            continue
-        username = user.get("username")
+    user = state.users.get(user_id, {})
+    if user.get("bot"):
+        return
+    state.impersonation_asked.add(user_id)
+    username = user.get("username")
 
-        def keep(rows: Rows, username: object = username, user_id: int = user_id) -> None:
-            for row in rows:
-                try:
-                    token = parse.personal_token(
-                        spec.name,
-                        row,
-                        kind=TokenKind.IMPERSONATION,
-                        username=username if isinstance(username, str) else None,
+    def keep(rows: Rows) -> None:
+        for row in rows:
+            try:
+                token = parse.personal_token(
+                    spec.name,
+                    row,
+                    kind=TokenKind.IMPERSONATION,
+                    username=username if isinstance(username, str) else None,
+                )
+            except ROW_ERRORS as error:
+                state.problems.append(
+                    Problem(
+                        f"impersonation tokens of user {user_id}",
+                        bad_row(error),
+                        row_scope(frozenset({TokenKind.IMPERSONATION}), row),
                     )
-                except ROW_ERRORS as error:
-                    state.problems.append(
-                        Problem(
-                            f"impersonation tokens of user {user_id}",
-                            bad_row(error),
-                            row_scope(frozenset({TokenKind.IMPERSONATION}), row),
-                        )
-                    )
-                    continue
-                state.impersonation_ids.add(token.id)
-                state.tokens.append(token)
+                )
+                continue
+            state.impersonation_ids.add(token.id)
+            state.tokens.append(token)
 
-        crawl.list_all(
-            Listing(
-                Listed.IMPERSONATION_TOKENS,
-                f"listing impersonation tokens of user {user_id}",
-                user_id=user_id,
-            ),
-            on_rows=keep,
-            on_error=problem_sink(
-                state,
-                f"impersonation tokens of user {user_id}",
-                Scope(frozenset({TokenKind.IMPERSONATION}), owner_id=user_id),
-            ),
-        )
+    crawl.list_all(
+        Listing(
+            Listed.IMPERSONATION_TOKENS,
+            f"listing impersonation tokens of user {user_id}",
+            user_id=user_id,
+        ),
+        on_rows=keep,
+        on_error=problem_sink(
+            state,
+            f"impersonation tokens of user {user_id}",
+            Scope(frozenset({TokenKind.IMPERSONATION}), owner_id=user_id),
+        ),
+    )
 
 
 def classify_admin_rows(spec: InstanceSpec, state: Collected) -> None:

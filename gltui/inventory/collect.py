@@ -32,6 +32,9 @@ class Collected:
     users: dict[int, dict[str, Any]] = field(default_factory=dict)
     personal_rows: list[dict[str, Any]] = field(default_factory=list)
     impersonation_ids: set[int] = field(default_factory=set)
+    holders: set[int] = field(default_factory=set)
+    """Users who hold PAT-table rows (an admin walk lists their impersonation tokens)."""
+    impersonation_asked: set[int] = field(default_factory=set)
 
 
 def is_id(value: object) -> bool:
