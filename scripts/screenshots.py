@@ -19,6 +19,7 @@ from pathlib import Path
 from textual.pilot import Pilot
 from textual.widgets import Input, OptionList, Select
 
+from gltui.adapters.log import RequestLog
 from gltui.demo import demo_engine
 from gltui.domain.tokens import TokenKind
 from gltui.tui.app import GltuiApp
@@ -98,8 +99,9 @@ SCENES: dict[str, Scene] = {
 
 async def shoot(name: str, scene: Scene) -> Path:
     """Run the demo app, play the scene, save the SVG."""
-    with demo_engine() as engine:
-        app = GltuiApp(engine)
+    log = RequestLog()
+    with demo_engine(log) as engine:
+        app = GltuiApp(engine, request_log=log)
         async with app.run_test(size=SIZE) as pilot:
             await pilot.pause()
             await app.workers.wait_for_complete()
