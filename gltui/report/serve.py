@@ -35,6 +35,9 @@ class _Handler(BaseHTTPRequestHandler):
     server: ExporterServer
     server_version = "gltui-exporter"
     sys_version = ""
+    timeout = 30
+    """Seconds a client may stay silent: a scraper that opens connections and sends
+    nothing must not hold a thread each for ever."""
 
     def do_GET(self) -> None:
         self._answer(head=False)
