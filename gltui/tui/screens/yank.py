@@ -46,7 +46,7 @@ class YankScreen(ForwardsWorkerErrors, ModalScreen[None]):
     ]
     DEFAULT_CSS = """
     YankScreen { align: center middle; }
-    #yank { width: 90; height: auto; max-height: 80%; border: round $accent;
+    #yank { width: 90; max-width: 100%; height: auto; max-height: 80%; border: round $accent;
             background: $surface; padding: 0 1; }
     #yank-options { height: auto; max-height: 16; }
     """
