@@ -302,6 +302,16 @@ def test_api_log(snap_compare: SnapCompare, size: tuple[int, int]) -> None:
     assert snap_compare(app(request_log=log), terminal_size=size, run_before=then("at"))
 
 
+@sizes
+def test_yank_menu(snap_compare: SnapCompare, size: tuple[int, int]) -> None:
+    assert snap_compare(app(), terminal_size=size, run_before=then("y"))
+
+
+@sizes
+def test_identify_screen(snap_compare: SnapCompare, size: tuple[int, int]) -> None:
+    assert snap_compare(app(), terminal_size=size, run_before=then("exclamation_mark"))
+
+
 def failing_walker(
     spec: InstanceSpec, now: datetime, on_progress: Callable[[Progress], None] | None
 ) -> InstanceInventory:
