@@ -33,11 +33,11 @@ CONFIRM_WORD = "revoke"
 
 def _sign_in(spec: InstanceSpec) -> Identity:
     from gltui.inventory.connect import api_for
-    from gltui.inventory.probe import identify, read_version
+    from gltui.inventory.probe import identify
 
     api = api_for(spec)
     try:
-        return replace(identify(api), version=read_version(api))
+        return replace(identify(api), version=api.version())
     finally:
         api.close()
 

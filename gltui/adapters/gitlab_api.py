@@ -32,17 +32,14 @@ from gltui.adapters.endpoints import (
 from gltui.adapters.errors import from_exception
 from gltui.adapters.log import RequestLog
 from gltui.adapters.port import Listing, Page
-from gltui.adapters.transport import GuardedSession, TransportLimits, WaitListener
+from gltui.adapters.transport import MAX_RETRIES, GuardedSession, TransportLimits, WaitListener
 from gltui.adapters.wire import ApiFailure, Reply, digits
+from gltui.domain.defaults import DEFAULT_TIMEOUT_SECONDS
 from gltui.domain.failures import Failure, FailureKind
 from gltui.domain.redact import TOKEN_SHAPED_BYTES, scrub
 from gltui.domain.secret import Secret
 from gltui.domain.templates import CreateRequest
 from gltui.domain.tokens import ResourceType, Token
-
-DEFAULT_TIMEOUT_SECONDS = 10.0
-DEFAULT_MAX_RETRIES = 4
-"""Retries for 429 and transient errors; python-gitlab's default (10) can wait minutes."""
 
 
 class RateGate:
@@ -99,7 +96,7 @@ class GitLabApi:
         *,
         timeout: float = DEFAULT_TIMEOUT_SECONDS,
         ssl_verify: bool | str = True,
-        max_retries: int = DEFAULT_MAX_RETRIES,
+        max_retries: int = MAX_RETRIES,
         gate: RateGate | None = None,
         limits: TransportLimits | None = None,
         name: str = "",

@@ -41,12 +41,15 @@ from urllib3.connection import HTTPConnection, HTTPSConnection
 from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
 
 from gltui.adapters.log import RequestLog, RequestRecord
+from gltui.domain.defaults import DEFAULT_TIMEOUT_SECONDS
 from gltui.domain.redact import scrub
 
 MAX_RESPONSE_BYTES = 8 * 1024 * 1024
 """One answer, decompressed: 100 token rows are ~60 KB, 100 users ~150 KB; 8 MiB is far
 beyond any page GitLab sends."""
 MAX_RETRIES = 4
+"""Retries of one request (429s, 5xx, dropped connections); python-gitlab's default
+of 10, with the waits a server asks for, could take minutes."""
 MAX_WAIT_SECONDS = 30.0
 """The longest gltui sleeps on one ``Retry-After``/``RateLimit-Reset`` (configurable)."""
 CHUNK_BYTES = 64 * 1024
@@ -87,7 +90,7 @@ class ResponseTooLarge(TransportRefusal):
 class TransportLimits:
     """Every bound of one instance's transport, explicit."""
 
-    request_seconds: float = 10.0
+    request_seconds: float = DEFAULT_TIMEOUT_SECONDS
     """The whole request: connect, headers and body."""
     max_response_bytes: int = MAX_RESPONSE_BYTES
     max_retries: int = MAX_RETRIES

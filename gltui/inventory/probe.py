@@ -30,11 +30,6 @@ def identify(api: GitLabPort) -> Identity:
     return Identity(int(data["id"]), str(data.get("username", "")), data.get("is_admin") is True)
 
 
-def read_version(api: GitLabPort) -> str | None:
-    """GitLab's version, where it says."""
-    return api.version()
-
-
 @dataclass(frozen=True)
 class Probe:
     """What ``config check`` reports for one instance."""
@@ -87,7 +82,7 @@ def probe_instance(
     api = connect(spec)
     try:
         who = identify(api)
-        version = read_version(api)
+        version = api.version()
         identity = Identity(who.user_id, who.username, who.is_admin, version)
         try:
             own = parse.personal_token(spec.name, api.own_token())

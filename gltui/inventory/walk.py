@@ -50,17 +50,16 @@ def walk_instance(
     if spec.token_problem is not None:
         failure = Failure(FailureKind.NO_TOKEN, spec.token_problem)
         return InstanceInventory(spec.name, spec.url, now, failure=failure)
-    holder: list[GitLabPort] = []
 
     def waiting(seconds: float, why: str) -> None:
-        if on_progress and holder:
-            made = holder[0].requests_made
+        # called from a request, so only once ``api`` below is bound
+        if on_progress:
+            made = api.requests_made
             on_progress(
                 Progress(spec.name, made, made + 1, note=f"waiting {seconds:.0f} s ({why})")
             )
 
     api = connect(spec, gated=True, on_wait=waiting)
-    holder.append(api)
     try:
         return _walk(spec, api, now, on_progress)
     except Exception as error:  # a server's odd answer must cost this instance, not the run
