@@ -14,6 +14,13 @@ def collector_paused() -> Iterator[None]:
     Loading a 12,000-token snapshot, or building the table's rows for it,
     triggers collection after collection that find nothing to free; pausing them
     halves the time (measured: snapshot load 236 -> 98 ms).
+
+    On the way out, what was built is moved straight to the oldest generation
+    (``freeze`` then ``unfreeze``: two list splices). Otherwise the first collection
+    after ``enable`` scans every object the block made, and they are scanned again on
+    their way through the middle generation: ~0.2 s right after loading 100,000
+    tokens, landing on whatever the user does next. Objects in the oldest generation
+    are still collected by full collections, so nothing can leak.
     """
     was_enabled = gc.isenabled()
     gc.disable()
@@ -21,4 +28,6 @@ def collector_paused() -> Iterator[None]:
         yield
     finally:
         if was_enabled:
+            gc.freeze()
+            gc.unfreeze()
             gc.enable()

@@ -16,7 +16,7 @@ from hypothesis import strategies as st
 
 from gltui.domain.states import classify, days_until_expiry, expiry_instant, soonest_upcoming_key
 from gltui.domain.summary import ExpirySummary
-from gltui.domain.tokens import Owner, Resource, ResourceType, Token, TokenKind
+from gltui.domain.tokens import GranularScope, Owner, Resource, ResourceType, Token, TokenKind
 from gltui.inventory.cache import HEAD_ROWS, SnapshotCache, first_screen
 from gltui.inventory.model import InstanceInventory
 from gltui.inventory.serialize import (
@@ -107,6 +107,10 @@ FULL = Token(
     owner=Owner(5, "project_9_bot"),
     resource=Resource(ResourceType.PROJECT, 9, "acme/web"),
     access_level=40,
+    granular_scopes=(
+        GranularScope("selected_memberships", ("read_job",), project_id=6),
+        GranularScope("user", ("read_personal_access_token",)),
+    ),
     not_refreshed="its project's listing failed",
 )
 
@@ -132,9 +136,56 @@ def test_a_row_says_what_the_dict_says_and_round_trips() -> None:
         "resource_path": "acme/web",
     }
     row = json.loads(json.dumps(token_to_row(FULL)))
-    assert row == [flat[field] for field in ROW_FIELDS] + [FULL.not_refreshed]
+    as_written = {
+        **flat,
+        "created_at": 1767323045006,  # UTC with milliseconds: Unix milliseconds
+        "last_used_at": 1770091506000,
+        "granular_scopes": [
+            ["selected_memberships", ["read_job"], 6, None],
+            ["user", ["read_personal_access_token"], None, None],
+        ],
+    }
+    assert row == [as_written[field] for field in ROW_FIELDS]
     inventory = InstanceInventory("work", "https://x", NOW, tokens=(FULL,))
     assert instance_from_dict(json.loads(json.dumps(instance_to_dict(inventory)))).tokens == (FULL,)
+
+
+@pytest.mark.parametrize(
+    "moment",
+    [
+        datetime(2026, 1, 2, 3, 4, 5, 6001, tzinfo=UTC),  # microseconds: ISO text
+        datetime(2026, 1, 2, 3, 4, 5, tzinfo=timezone(timedelta(hours=2))),  # an offset
+        datetime(1969, 12, 31, 23, 59, 59, 999000, tzinfo=UTC),  # before the epoch
+        datetime(9999, 12, 31, 23, 59, 59, 999000, tzinfo=UTC),
+    ],
+)
+def test_every_instant_round_trips_exactly(moment: datetime) -> None:
+    token = dataclasses.replace(FULL, created_at=moment, last_used_at=moment)
+    inventory = InstanceInventory("work", "https://x", NOW, tokens=(token,))
+    (loaded,) = instance_from_dict(json.loads(json.dumps(instance_to_dict(inventory)))).tokens
+    assert loaded == token
+    assert loaded.created_at is not None
+    assert loaded.created_at.utcoffset() == moment.utcoffset()
+
+
+@pytest.mark.parametrize(
+    ("field", "value"),
+    [
+        ("created_at", 10**20),  # past any datetime
+        ("created_at", 1.5),
+        ("last_used_at", True),
+        ("granular_scopes", {"access": "user"}),
+        ("granular_scopes", [["user", "read_job", None, None]]),  # permissions not a list
+        ("granular_scopes", [["user", ["read_job"], "6", None]]),
+        ("granular_scopes", [["user", ["read_job"]]]),
+        ("not_refreshed", 5),
+    ],
+)
+def test_a_damaged_field_is_a_format_error(field: str, value: object) -> None:
+    row = json.loads(json.dumps(token_to_row(FULL)))
+    row[ROW_FIELDS.index(field)] = value
+    with pytest.raises(SnapshotFormatError):
+        instance_from_dict(document([row]))
 
 
 def document(rows: list[list[Any]]) -> dict[str, Any]:
@@ -154,8 +205,8 @@ def test_shared_values_are_shared_and_never_vouch_for_a_damaged_row() -> None:
             instance_from_dict(document([good, damaged]))
 
 
-def test_a_snapshot_in_the_earlier_writer_s_bytes_still_loads(tmp_path: Path) -> None:
-    # written as the code before these fast paths wrote it: the same row format
+def test_a_schema_2_snapshot_still_loads(tmp_path: Path) -> None:
+    # written as gltui wrote snapshots before schema 3: ISO instants, an optional 17th field
     old = document(
         [
             ["personal", 1, "a", None, ["api"], False, "2027-01-02", None, None, [], 3, "m",
@@ -165,6 +216,7 @@ def test_a_snapshot_in_the_earlier_writer_s_bytes_still_loads(tmp_path: Path) ->
              "project", 52, "team/web", None, "carried over"],
         ]
     )  # fmt: skip
+    old["schema"], old["token_fields"] = 2, list(ROW_FIELDS[:16])
     cache = SnapshotCache(tmp_path)
     cache.path_for("work").write_text(json.dumps(old, separators=(",", ":")))
     loaded = cache.load("work")
@@ -175,5 +227,11 @@ def test_a_snapshot_in_the_earlier_writer_s_bytes_still_loads(tmp_path: Path) ->
     assert second.expires_at == datetime(2026, 12, 11, 12, tzinfo=UTC)
     assert second.resource == Resource(ResourceType.PROJECT, 52, "team/web")
     assert second.not_refreshed == "carried over"
-    cache.save(loaded)  # and what the new writer writes is what was read
-    assert json.loads(cache.path_for("work").read_text())["tokens"] == old["tokens"]
+    assert second.created_at == datetime(2026, 8, 2, 17, 4, 33, 844000, tzinfo=UTC)
+    assert first.granular_scopes is None
+    assert second.granular_scopes is None
+    cache.save(loaded)  # and what the new writer writes reads back as the same tokens
+    assert json.loads(cache.path_for("work").read_text())["schema"] == 3
+    reloaded = cache.load("work")
+    assert reloaded is not None
+    assert reloaded.tokens == loaded.tokens

@@ -63,8 +63,16 @@ class ExpirySummary:
                 yield day - today
 
     def to_json(self) -> list[list[object]]:
-        """Compact rows for the head file."""
-        return [[int(revoked), instant, day] for revoked, instant, day in self.rows]
+        """Compact rows for the head file: whole-second instants (every date-only expiry)
+        as integers, which encode and decode in about half the time of floats."""
+        return [
+            [
+                int(revoked),
+                int(instant) if instant is not None and instant.is_integer() else instant,
+                day,
+            ]
+            for revoked, instant, day in self.rows
+        ]
 
     @classmethod
     def from_json(cls, data: object) -> ExpirySummary:

@@ -63,6 +63,32 @@ class Resource:
     path: str | None = None
 
 
+class Boundary(StrEnum):
+    """The access boundaries of a fine-grained token's scope (GitLab 19.2+)."""
+
+    USER = "user"
+    INSTANCE = "instance"
+    ALL_MEMBERSHIPS = "all_memberships"
+    PERSONAL_PROJECTS = "personal_projects"
+    SELECTED_MEMBERSHIPS = "selected_memberships"
+
+
+@dataclass(frozen=True, slots=True)
+class GranularScope:
+    """One entry of a fine-grained token's ``granular_scopes``: a boundary and what the
+    token may do inside it.
+
+    ``access`` stays the string GitLab sent (a boundary a newer GitLab adds must not
+    make the whole row unreadable); :class:`Boundary` names the ones gltui knows.
+    ``project_id``/``group_id`` are set only for ``selected_memberships`` entries.
+    """
+
+    access: str
+    permissions: tuple[str, ...]
+    project_id: int | None = None
+    group_id: int | None = None
+
+
 Expiry = date | datetime | None
 """A date for PAT-type tokens (expire at 00:00 UTC on it), an instant for deploy tokens."""
 
@@ -85,9 +111,18 @@ class Token:
     owner: Owner | None = None
     resource: Resource | None = None
     access_level: int | None = None
+    granular_scopes: tuple[GranularScope, ...] | None = None
+    """``None`` for a legacy token; the boundaries of a fine-grained one. An empty tuple
+    is a fine-grained token whose boundaries the listing did not include (GitLab's
+    service-account listing shows only ``granular: true, scopes: ["granular"]``)."""
     not_refreshed: str | None = None
     """Why this row is the last snapshot's, not this refresh's (its project's listing
     failed, say): shown beside the token, never reported as vanished."""
+
+    @property
+    def is_fine_grained(self) -> bool:
+        """A fine-grained ("granular") personal access token rather than a legacy one."""
+        return self.granular_scopes is not None
 
     @property
     def identity(self) -> tuple[str, str, int]:
