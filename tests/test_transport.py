@@ -380,3 +380,80 @@ def test_the_cli_log_file_holds_every_request_and_no_secret(hostile: Start, tmp_
     assert refused
     assert f"redirect to {elsewhere.url}/steal refused" in refused[0]["note"]
     assert elsewhere.seen == []
+
+
+# --- the environment: read once, for the instance's address --------------------------
+
+
+def _quiet(seen: Seen) -> Answer:
+    return json_answer('{"version": "18.5.0"}')
+
+
+def _no_proxy_variables(monkeypatch: pytest.MonkeyPatch) -> None:
+    for name in ("HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY", "NO_PROXY"):
+        monkeypatch.delenv(name, raising=False)
+        monkeypatch.delenv(name.lower(), raising=False)
+
+
+def test_a_proxy_from_the_environment_still_carries_the_requests(
+    hostile: Start, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _no_proxy_variables(monkeypatch)
+    proxy = hostile(_quiet)
+    monkeypatch.setenv("HTTP_PROXY", proxy.url)
+    session = GuardedSession("http://gitlab.invalid", TransportLimits())
+    assert session.get("http://gitlab.invalid/api/v4/version").status_code == 200
+    assert [seen.path for seen in proxy.seen] == ["http://gitlab.invalid/api/v4/version"]
+
+
+def test_no_proxy_naming_the_instance_goes_direct(
+    hostile: Start, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _no_proxy_variables(monkeypatch)
+    proxy, gitlab = hostile(_quiet), hostile(_quiet)
+    monkeypatch.setenv("HTTP_PROXY", proxy.url)
+    monkeypatch.setenv("NO_PROXY", "127.0.0.1")
+    session = GuardedSession(gitlab.url, TransportLimits())
+    assert session.get(f"{gitlab.url}/api/v4/version").status_code == 200
+    assert proxy.seen == []
+    assert [seen.path for seen in gitlab.seen] == ["/api/v4/version"]
+
+
+def test_a_netrc_credential_never_rides_along(
+    hostile: Start, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    _no_proxy_variables(monkeypatch)
+    gitlab = hostile(_quiet)
+    netrc = tmp_path / "netrc"
+    netrc.write_text("machine 127.0.0.1 login me password netrc-password\n")
+    netrc.chmod(0o600)
+    monkeypatch.setenv("NETRC", str(netrc))
+    session = GuardedSession(gitlab.url, TransportLimits())
+    session.get(f"{gitlab.url}/api/v4/version", headers={"PRIVATE-TOKEN": TOKEN})
+    (seen,) = gitlab.seen
+    assert "authorization" not in {name.lower() for name in seen.headers}
+
+
+def test_the_environment_s_ca_bundle_is_used_unless_one_is_given(
+    hostile: Start, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    _no_proxy_variables(monkeypatch)
+    gitlab = hostile(_quiet)
+    bundle = tmp_path / "ca.pem"
+    bundle.write_text("not read: the instance is plain http\n")
+    monkeypatch.setenv("REQUESTS_CA_BUNDLE", str(bundle))
+    session = GuardedSession(gitlab.url, TransportLimits())
+    adapter = session.get_adapter(gitlab.url)
+    sent: list[object] = []
+    original = adapter.send
+
+    def recording(request: object, **kwargs: object) -> object:
+        sent.append(kwargs.get("verify"))
+        return original(request, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(adapter, "send", recording)
+    session.get(f"{gitlab.url}/api/v4/version")  # python-gitlab's default: verify=True
+    session.get(f"{gitlab.url}/api/v4/version", verify=True)
+    session.get(f"{gitlab.url}/api/v4/version", verify="/etc/my-ca.pem")
+    session.get(f"{gitlab.url}/api/v4/version", verify=False)
+    assert sent == [str(bundle), str(bundle), "/etc/my-ca.pem", False]

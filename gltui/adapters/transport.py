@@ -159,7 +159,8 @@ class _Watchdog:
                     target=self._run, name="gltui-deadlines", daemon=True
                 )
                 self._thread.start()
-            self._wake.notify()
+            if self._heap[0][2] is deadline:  # a new soonest deadline: re-time the sleep
+                self._wake.notify()  # (waking for every request cost a GIL hand-off each)
 
     def _run(self) -> None:
         while True:
@@ -303,6 +304,15 @@ class GuardedSession(requests.Session):
         adapter = _DeadlineAdapter()
         self.mount("http://", adapter)
         self.mount("https://", adapter)
+        # The environment is read once, for this instance's address, not on every request
+        # as requests does (each read walks os.environ: a quarter of the client's CPU in
+        # an administrator's 755-request walk). Proxies (NO_PROXY honoured for this host)
+        # and REQUESTS_CA_BUNDLE/CURL_CA_BUNDLE keep working; ~/.netrc is never read, so
+        # no Basic credential from it rides along with the token.
+        found = self.merge_environment_settings(base_url, {}, None, None, None)
+        self.trust_env = False
+        self.proxies = found["proxies"]
+        self._environment_bundle = found["verify"] if isinstance(found["verify"], str) else None
 
     def _left(self) -> float | None:
         if self.walk_deadline is None:
@@ -318,6 +328,8 @@ class GuardedSession(requests.Session):
             raise TransportRefusal("gltui refused to send a request off the instance's address")
         kwargs["allow_redirects"] = False
         kwargs["stream"] = True
+        if self._environment_bundle and kwargs.get("verify", True) is True:
+            kwargs["verify"] = self._environment_bundle  # as requests' trust_env would
         path = urlsplit(url_text).path
         started = time.monotonic()
         retries = 0
