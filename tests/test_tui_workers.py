@@ -189,16 +189,20 @@ async def test_a_slow_search_never_replaces_a_newer_one() -> None:
         field.value = "a"
         await waited(typed_a)
         (slow,) = [w for w in app.workers if w.group == "resources"]
-        field.value = "acme"
-        await pilot.pause()  # the Input.Changed: the search for "acme" starts
-        fast = [w for w in app.workers if w.group == "resources" and w is not slow]
-        await app.workers.wait_for_complete(fast)
         targets = screen.query_one("#targets", OptionList)
 
         def listed() -> list[str]:
             return [str(targets.get_option_at_index(i).prompt) for i in range(targets.option_count)]
 
+        field.value = "acme"
+        # the search for "acme" answers at once, and a finished worker leaves app.workers
+        # (so there is none to wait for): wait for its answer on screen instead
+        for _ in range(200):
+            await pilot.pause()
+            if listed() == ["project  acme/website"]:
+                break
         assert listed() == ["project  acme/website"]
+        assert slow.is_running  # the slow search for "a" has not answered yet
         release_a.set()
         await app.workers.wait_for_complete([slow])  # its answer has reached the pane now
         await pilot.pause()
