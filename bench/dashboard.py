@@ -176,7 +176,7 @@ os._exit(0)
 
 
 def cold_runs(
-    directory: str, without_head: str, rounds: int = 9
+    directory: str, without_head: str, rounds: int = 9, tokens: int = TOKENS
 ) -> tuple[float, float, float, float]:
     """Median seconds from spawning ``python -c`` to a frame on screen: the empty app's
     first; gltui's first
@@ -191,9 +191,9 @@ def cold_runs(
     for _ in range(rounds):
         for code, args, into in (
             (EMPTY_CHILD, [], empty),
-            (GLTUI_CHILD, [directory, str(TOKENS), "first"], first),
-            (GLTUI_CHILD, [directory, str(TOKENS), "full"], full),
-            (GLTUI_CHILD, [without_head, str(TOKENS), "first"], headless),
+            (GLTUI_CHILD, [directory, str(tokens), "first"], first),
+            (GLTUI_CHILD, [directory, str(tokens), "full"], full),
+            (GLTUI_CHILD, [without_head, str(tokens), "first"], headless),
         ):
             started = time.time()
             done = subprocess.run(
