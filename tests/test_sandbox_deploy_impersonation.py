@@ -106,8 +106,9 @@ def test_impersonation_tokens_lifecycle(sandbox: RunningSandbox) -> None:
     admin = client(sandbox, "admin")
     alice = admin.users.list(username="alice")[0]
     tokens = alice.impersonationtokens.list(get_all=True)
-    assert {t.name for t in tokens} == {"support session"}
-    assert tokens[0].impersonation is True
+    legacy = [t for t in tokens if t.scopes != ["granular"]]  # 19.2+ seeds a fine-grained one
+    assert {t.name for t in legacy} == {"support session"}
+    assert all(t.impersonation is True for t in tokens)
     created = alice.impersonationtokens.create(
         {"name": "debug", "scopes": ["read_api"], "expires_at": TODAY.replace(day=28).isoformat()}
     )

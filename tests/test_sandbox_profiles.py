@@ -12,7 +12,9 @@ from tests.conftest import TODAY, SandboxFactory, call, client
 
 
 def test_named_and_explicit_versions() -> None:
-    assert VersionProfile.parse("current").version == "18.6.2-ee"
+    assert VersionProfile.parse("current").version == "19.6.0-ee"
+    assert VersionProfile.parse("19.6").version == "19.6.0-ee"
+    assert VersionProfile.parse("18").version == "18.6.2-ee"
     assert VersionProfile.parse("16").version == "16.11.10-ee"
     assert VersionProfile.parse("15").version == "15.0.5-ee"
     assert VersionProfile.parse("17.2.1-ee").at_least(17, 2)

@@ -46,7 +46,7 @@ def test_scale_names() -> None:
 def test_credentials_are_distinct_and_not_stored() -> None:
     app = SandboxApp(SandboxOptions(), clock=fixed_clock)
     secrets = list(app.credentials.as_dict().values())
-    assert len(set(secrets)) == 6
+    assert len(set(secrets)) == 7  # the six legacy personas and, since 19.2, fine_grained
     assert all(secret.startswith("glpat-") and len(secret) == 26 for secret in secrets)
     stored = repr(app.store.pats)
     assert not any(secret in stored for secret in secrets)

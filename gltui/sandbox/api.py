@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any
 
-from gltui.sandbox import errors
+from gltui.sandbox import errors, families, granular
 from gltui.sandbox.errors import ApiError
 from gltui.sandbox.pagination import Page
 from gltui.sandbox.profiles import VersionProfile
@@ -77,6 +77,8 @@ class Route:
     scopes: tuple[str, ...]
     available: Callable[[VersionProfile], bool]
     status: int = 200
+    grant: granular.Grant | None = None
+    """What a fine-grained token needs here; ``None``: no fine-grained token may call it."""
 
     def match(self, segments: list[str]) -> dict[str, str] | None:
         """Path parameters if ``segments`` fit the pattern."""
@@ -101,19 +103,31 @@ def route(
     scopes: tuple[str, ...] = READ,
     since: Callable[[VersionProfile], bool] = lambda _profile: True,
     status: int = 200,
+    permission: str | None = None,
+    boundary: str | None = None,
 ) -> Callable[[Handler], Handler]:
-    """Register a handler for ``METHOD /path/:param`` (relative to ``/api/v4``)."""
+    """Register a handler for ``METHOD /path/:param`` (relative to ``/api/v4``).
+
+    ``scopes`` are what a legacy token needs; ``permission`` and ``boundary`` (``user``,
+    ``instance``, or ``project``/``group`` named by the ``:id`` parameter) are what a
+    fine-grained token needs (:mod:`granular`). A route without them refuses every
+    fine-grained token, as GitLab's routes without ``route_setting :authorization`` do."""
+    grant = granular.grant_for(permission, boundary)
 
     def register(handler: Handler) -> Handler:
         pattern = tuple(part for part in path.strip("/").split("/") if part)
-        ROUTES.append(Route(method, pattern, handler, scopes, since, status))
+        ROUTES.append(Route(method, pattern, handler, scopes, since, status, grant))
         return handler
 
     return register
 
 
 def authenticate(store: Store, request: Request) -> tuple[User, PersonalToken]:
-    """The API guard: find the token and refuse unknown, expired or revoked ones."""
+    """The API guard: find the token and refuse unknown, expired or revoked ones.
+
+    In ``AccessTokenValidationService``'s order: expiry first, then revocation. A revoked
+    token authenticating a rotation path is reuse of a rotated secret: its family's
+    active token is revoked before the 401 (:mod:`families`)."""
     credential = credential_of(request.headers, request.query)
     if credential is None:
         raise errors.unauthorized()
@@ -121,12 +135,14 @@ def authenticate(store: Store, request: Request) -> tuple[User, PersonalToken]:
     if token is None or isinstance(token, DeployToken):
         # deploy tokens cannot authenticate to the REST API
         raise errors.unauthorized()
-    if token.revoked:
-        raise errors.invalid_token("Token was revoked. You have to re-authorize from the user.")
     if token.expired(store.today()):
         raise errors.invalid_token(
             "Token is expired. You can either do re-authorization or token refresh."
         )
+    if token.revoked:
+        if families.is_rotation_request(request.segments):
+            families.revoke_family(store, token)
+        raise errors.invalid_token("Token was revoked. You have to re-authorize from the user.")
     user = store.users.get(token.user_id)
     if user is None:
         raise errors.unauthorized()
@@ -162,7 +178,9 @@ def dispatch(store: Store, profile: VersionProfile, request: Request) -> Respons
         request.route_params = params
         with store.lock:
             caller, token = authenticate(store, request)
-            if matched.scopes and not set(matched.scopes) & set(token.scopes):
+            if token.granular:
+                granular.authorize(store, caller, token, matched.grant, params)
+            elif matched.scopes and not set(matched.scopes) & set(token.scopes):
                 raise errors.insufficient_scope(matched.scopes)
             context = Context(store, profile, request, caller, token)
             # ``:id`` arrives as ``ident`` so handlers do not shadow the builtin

@@ -6,7 +6,15 @@ from datetime import UTC, datetime
 from typing import Any
 
 from gltui.sandbox.profiles import VersionProfile
-from gltui.sandbox.store import DeployToken, Group, PersonalToken, Project, Store, User
+from gltui.sandbox.store import (
+    DeployToken,
+    GranularScope,
+    Group,
+    PersonalToken,
+    Project,
+    Store,
+    User,
+)
 
 
 def timestamp(moment: datetime | None) -> str | None:
@@ -24,8 +32,13 @@ def personal_token(
     *,
     with_ips: bool = False,
     secret: str | None = None,
+    granular_scopes: bool | None = None,
 ) -> dict[str, Any]:
-    """``PersonalAccessToken`` (+``WithLastUsedIps``, +``WithToken``)."""
+    """``PersonalAccessToken`` (+``WithLastUsedIps``, +``WithToken``).
+
+    ``granular_scopes`` says whether this answer carries a fine-grained token's scopes;
+    by default the list and get answers do (19.2); routes whose answer gained them
+    later (``/self`` 19.5, self-rotate 19.6...) pass their own gate."""
     today = store.today()
     body: dict[str, Any] = {"id": token.id, "name": token.name, "revoked": token.revoked}
     body["created_at"] = timestamp(token.created_at)
@@ -38,19 +51,40 @@ def personal_token(
     body["expires_at"] = token.expires_at.isoformat() if token.expires_at else None
     if profile.expired_and_granular_fields:
         body["expired"] = token.expired(today)
-        body["granular"] = False
+        body["granular"] = token.granular
     if with_ips or profile.last_used_ips_in_lists:
         body["last_used_ips"] = list(token.last_used_ips)
+    if granular_scopes is None:
+        granular_scopes = profile.has_granular_tokens
+    if granular_scopes and token.granular_scopes is not None:
+        body["granular_scopes"] = [granular_scope(s) for s in token.granular_scopes]
     if secret is not None:
         body["token"] = secret
     return body
 
 
+def granular_scope(scope: GranularScope) -> dict[str, Any]:
+    """One boundary as GitLab lists it: both ids ``null`` unless ``selected_memberships``."""
+    return {
+        "access": scope.access,
+        "permissions": list(scope.permissions),
+        "project_id": scope.project_id,
+        "group_id": scope.group_id,
+    }
+
+
 def impersonation_token(
     store: Store, profile: VersionProfile, token: PersonalToken, *, secret: str | None = None
 ) -> dict[str, Any]:
-    """``ImpersonationToken``: a PAT with ``last_used_ips`` and ``impersonation: true``."""
-    body = personal_token(store, profile, token, with_ips=True)
+    """``ImpersonationToken``: a PAT with ``last_used_ips`` and ``impersonation: true``
+    (``granular_scopes`` on impersonation answers since 19.6)."""
+    body = personal_token(
+        store,
+        profile,
+        token,
+        with_ips=True,
+        granular_scopes=profile.granular_scopes_in_created_and_impersonation,
+    )
     body["impersonation"] = True
     if secret is not None:
         body["token"] = secret

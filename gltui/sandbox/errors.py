@@ -50,6 +50,20 @@ def insufficient_scope(scopes: tuple[str, ...]) -> ApiError:
     )
 
 
+def insufficient_granular_scope(description: str) -> ApiError:
+    """A fine-grained token refused by ``Authz::Tokens::AuthorizeGranularScopesService``:
+    APIGuard turns ``GranularPermissionsError`` into a Bearer 403 like ``insufficient_scope``,
+    without a ``scope`` (the shared spec checks ``error`` and ``error_description``)."""
+    header = (
+        f'Bearer realm="", error="insufficient_granular_scope", error_description="{description}"'
+    )
+    return ApiError(
+        403,
+        {"error": "insufficient_granular_scope", "error_description": description},
+        {"WWW-Authenticate": header},
+    )
+
+
 def forbidden(reason: str | None = None) -> ApiError:
     """``forbidden!`` with an optional reason."""
     return ApiError(403, {"message": f"403 Forbidden - {reason}" if reason else "403 Forbidden"})

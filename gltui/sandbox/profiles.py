@@ -9,9 +9,17 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-CURRENT_VERSION = "18.6.2"
-PROFILE_VERSIONS = {"current": CURRENT_VERSION, "16": "16.11.10", "15": "15.0.5"}
-"""Named profiles the README documents; any X.Y.Z is accepted too."""
+CURRENT_VERSION = "19.6.0"
+PROFILE_VERSIONS = {
+    "current": CURRENT_VERSION,
+    "19.6": CURRENT_VERSION,
+    "19": CURRENT_VERSION,
+    "18": "18.6.2",
+    "16": "16.11.10",
+    "15": "15.0.5",
+}
+"""Named profiles the README documents; any X.Y.Z is accepted too. ``18`` is the
+profile that was current before fine-grained tokens (19.2) existed."""
 
 _VERSION = re.compile(r"^(\d+)\.(\d+)\.(\d+)$")
 
@@ -76,7 +84,7 @@ class VersionProfile:
 
     @classmethod
     def parse(cls, text: str) -> VersionProfile:
-        """Accept ``18.6.2``, ``18.6.2-ee`` or a named profile (``current``, ``16``, ``15``)."""
+        """Accept ``18.6.2``, ``18.6.2-ee`` or a named profile (``current``, ``18``...)."""
         text = PROFILE_VERSIONS.get(text, text).removesuffix("-ee")
         match = _VERSION.match(text)
         if not match:
@@ -142,6 +150,38 @@ class VersionProfile:
     def has_self_associations(self) -> bool:
         """``GET /personal_access_tokens/self/associations`` (17.4)."""
         return self.at_least(17, 4)
+
+    # --- fine-grained ("granular") personal access tokens (reference 2026 §1.1) ---
+    @property
+    def has_granular_tokens(self) -> bool:
+        """Fine-grained PATs (GA 19.2): created with ``granular_scopes`` by oneself
+        (``POST /user/personal_access_tokens``) or as impersonation tokens, listed and
+        fetched with ``granular_scopes``, rotated keeping them, and held to their
+        permissions on every route."""
+        return self.at_least(19, 2)
+
+    @property
+    def granular_scopes_in_self(self) -> bool:
+        """``GET /personal_access_tokens/self`` shows ``granular_scopes`` (19.5)."""
+        return self.at_least(19, 5)
+
+    @property
+    def granular_scopes_in_self_rotate(self) -> bool:
+        """``POST /personal_access_tokens/self/rotate`` shows ``granular_scopes`` (19.6)."""
+        return self.at_least(19, 6)
+
+    @property
+    def granular_scopes_in_created_and_impersonation(self) -> bool:
+        """``granular_scopes`` in the answer to ``POST /user/personal_access_tokens`` and
+        on impersonation tokens (19.6, ``doc/api/user_tokens.md`` history; the request
+        itself works since 19.2)."""
+        return self.at_least(19, 6)
+
+    @property
+    def has_admin_granular_create(self) -> bool:
+        """``POST /users/:user_id/personal_access_tokens`` takes ``granular_scopes`` (19.6,
+        MR 260958); before, Grape ignores the unknown parameter."""
+        return self.at_least(19, 6)
 
     # --- filters ---------------------------------------------------------
     @property

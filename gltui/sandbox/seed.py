@@ -10,9 +10,13 @@ tokens in every state, for benchmarks; the same ``seed`` gives the same data.
 from __future__ import annotations
 
 import random
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, time, timedelta
 
+from gltui.sandbox.profiles import VersionProfile
+from gltui.sandbox.seed_granular import seed_fine_grained
+from gltui.sandbox.seed_kinds import seed_kinds
+from gltui.sandbox.seed_variables import seed_variables
 from gltui.sandbox.store import DEVELOPER, MAINTAINER, OWNER, REPORTER, Store
 
 SCALES = {"small": 0, "large": 2000}
@@ -33,10 +37,12 @@ class Credentials:
     readonly: str
     expired: str
     revoked: str
+    fine_grained: str | None = None
+    """A read-only fine-grained token of Mara's (profiles 19.2 and newer only)."""
 
     def as_dict(self) -> dict[str, str]:
-        """In the contract's key order."""
-        return dict(vars(self))
+        """In the contract's key order (``fine_grained`` last, when the version has it)."""
+        return {key: value for key, value in vars(self).items() if value is not None}
 
 
 def parse_scale(text: str) -> int:
@@ -75,13 +81,17 @@ class _Seeder:
         impersonation: bool = False,
         previous_id: int | None = None,
     ) -> tuple[int, str]:
+        created = self.ago(created_days_ago)
+        used = None if used_days_ago is None else self.ago(used_days_ago)
+        if used is not None and used < created:
+            used = created + timedelta(minutes=5)  # a token is used only once it exists
         token, secret = self.store.add_personal_token(
             user_id,
             name,
             scopes,
             None if expires_in is None else self.day(expires_in),
-            created_at=self.ago(created_days_ago),
-            last_used_at=None if used_days_ago is None else self.ago(used_days_ago),
+            created_at=created,
+            last_used_at=used,
             last_used_ips=[] if used_days_ago is None else ["10.0.4.17"],
             revoked=revoked,
             description=description,
@@ -137,13 +147,28 @@ class _Seeder:
         return datetime.combine(self.day(offset_days), time(hour), tzinfo=UTC)
 
 
-def seed(store: Store, *, seed_value: int = 1, scale: int = 0) -> Credentials:
-    """Fill an empty ``store``; returns the personas' credentials."""
+def seed(
+    store: Store,
+    *,
+    seed_value: int = 1,
+    scale: int = 0,
+    fine_grained: bool = False,
+    profile: VersionProfile | None = None,
+) -> Credentials:
+    """Fill an empty ``store``; returns the personas' credentials. ``fine_grained``
+    (versions 19.2 and newer) adds fine-grained tokens after everything else, so the
+    rest of the inventory is the same whatever the version. ``profile`` adds the
+    service accounts, triggers, cluster agents and runners that version has, last."""
     rng = random.Random(seed_value)
     with store.lock:
         seeder = _Seeder(store, rng)
         credentials = _seed_core(seeder)
         _seed_scale(seeder, scale)
+        if fine_grained:
+            credentials = replace(credentials, fine_grained=seed_fine_grained(store))
+        if profile is not None:
+            seed_kinds(store, profile, seed_value=seed_value, scale=scale)
+        seed_variables(store, profile, seed_value=seed_value)
     return credentials
 
 
@@ -171,7 +196,9 @@ def _seed_core(s: _Seeder) -> Credentials:
     infra = store.add_project("Infra", "infra", platform.id, visibility="internal")
     templates = store.add_project("CI templates", "ci-templates", platform.id)
     demo = store.add_project("gltui demo", "gltui-demo", opensource.id, visibility="public")
-    store.add_member("project", demo.id, dev.id, MAINTAINER)
+    # Dev is a Developer everywhere: the ``developer`` persona holds no Maintainer or
+    # Owner role anywhere (its name promises as much)
+    store.add_member("project", demo.id, dev.id, DEVELOPER)
 
     # --- the personas' own tokens (the ones the JSON line hands out) -------
     _, admin_secret = s.pat(root.id, "gltui admin", ["api", "read_user", "admin_mode"], 300)
@@ -191,7 +218,9 @@ def _seed_core(s: _Seeder) -> Credentials:
     s.pat(mara.id, LONG_NAME.strip(), ["read_api"], 33)
     s.pat(mara.id, UNICODE_NAME, ["read_user"], 61, description="Монитор, 監視, مراقبة")
     s.pat(mara.id, MARKUP_NAME, ["write_repository"], 9, description="[b]bold?[/b]")
-    s.pat(mara.id, "stale: unused for a year", ["api"], 200, used_days_ago=370)
+    s.pat(
+        mara.id, "stale: unused for a year", ["api"], 200, used_days_ago=370, created_days_ago=380
+    )
     old_id, _ = s.pat(mara.id, "renovate", ["api"], 20, revoked=True, created_days_ago=400)
     s.pat(mara.id, "renovate", ["api"], 340, previous_id=old_id, created_days_ago=30)
     s.pat(mara.id, "expired last month", ["read_api"], -30, used_days_ago=40)

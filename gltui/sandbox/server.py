@@ -74,7 +74,11 @@ class SandboxApp:
         self.profile = VersionProfile.parse(options.version)
         self.store = Store(clock=clock, token_limit=options.token_limit)
         self.credentials: Credentials = seed(
-            self.store, seed_value=options.seed, scale=options.scale
+            self.store,
+            seed_value=options.seed,
+            scale=options.scale,
+            fine_grained=self.profile.has_granular_tokens,
+            profile=self.profile,
         )
         self.throttle = (
             Throttle(options.rate_limit, options.rate_period) if options.rate_limit else None

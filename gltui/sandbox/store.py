@@ -14,6 +14,9 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 
+from gltui.sandbox.ci_store import CiStore
+from gltui.sandbox.variables import VariableStore
+
 Clock = Callable[[], datetime]
 
 GUEST, REPORTER, DEVELOPER, MAINTAINER, OWNER = 10, 20, 30, 40, 50
@@ -48,6 +51,8 @@ class User:
     user_type: str = "human"
     bot_of: tuple[str, int] | None = None
     """("project"|"group", id) for project/group bot users."""
+    provisioned_by: tuple[str, int] | None = None
+    """("project"|"group", id) that owns a service account (``None``: an instance one)."""
 
     @property
     def is_bot(self) -> bool:
@@ -88,6 +93,20 @@ class Project:
     description: str = ""
 
 
+@dataclass(frozen=True)
+class GranularScope:
+    """One boundary of a fine-grained token with its permissions (GitLab 19.2+).
+
+    ``access`` is ``user``, ``instance``, ``all_memberships``, ``personal_projects`` or
+    ``selected_memberships``; only the last names a project or a group, one per row,
+    as GitLab stores (and lists) one scope per boundary."""
+
+    access: str
+    permissions: tuple[str, ...]
+    project_id: int | None = None
+    group_id: int | None = None
+
+
 @dataclass
 class PersonalToken:
     """A row of GitLab's personal_access_tokens table (PAT, impersonation, bot tokens)."""
@@ -105,6 +124,13 @@ class PersonalToken:
     last_used_ips: list[str] = field(default_factory=list)
     impersonation: bool = False
     previous_id: int | None = None
+    granular_scopes: tuple[GranularScope, ...] | None = None
+    """``None`` for a legacy token; a fine-grained one's ``scopes`` is ``["granular"]``."""
+
+    @property
+    def granular(self) -> bool:
+        """A fine-grained token: its authority is its granular scopes, not its scopes."""
+        return self.granular_scopes is not None
 
     def expired(self, today: date) -> bool:
         """GitLab: ``expires_at <= today`` (the token died at 00:00 UTC)."""
@@ -151,6 +177,10 @@ class Store:
     projects: dict[int, Project] = field(default_factory=dict)
     pats: dict[int, PersonalToken] = field(default_factory=dict)
     deploy_tokens: dict[int, DeployToken] = field(default_factory=dict)
+    ci: CiStore = field(default_factory=CiStore)
+    """Pipeline triggers, cluster agents and their tokens, runners."""
+    variables: VariableStore = field(default_factory=VariableStore)
+    """Project and group CI/CD variables (their values are kept, as GitLab keeps them)."""
     members: dict[tuple[str, int], dict[int, int]] = field(default_factory=dict)
     """(``"project"``|``"group"``, id) -> {user id: access level}."""
     listing_cache: dict[tuple[object, ...], list[PersonalToken]] = field(default_factory=dict)
@@ -291,6 +321,7 @@ class Store:
         last_used_ips: list[str] | None = None,
         impersonation: bool = False,
         previous_id: int | None = None,
+        granular_scopes: tuple[GranularScope, ...] | None = None,
     ) -> tuple[PersonalToken, str]:
         """Create a PAT-type row; returns it with its secret value (shown once)."""
         value = new_secret(PAT_PREFIX)
@@ -308,6 +339,7 @@ class Store:
             last_used_ips=list(last_used_ips or []),
             impersonation=impersonation,
             previous_id=previous_id,
+            granular_scopes=granular_scopes,
         )
         self.pats[token.id] = token
         self._by_digest[token.digest] = ("pat", token.id)
@@ -382,6 +414,18 @@ class Store:
         token = self.deploy_tokens.pop(token_id)
         self._by_digest.pop(token.digest, None)
         self.changed()
+
+    def reissue_secret(self, token_id: int) -> str:
+        """A new value for a PAT-type token whose value was never handed out; the old one
+        stops working. The seed uses it to learn the value of a token it stores in a CI/CD
+        variable (the store keeps digests only, so a value is known once, at creation)."""
+        token = self.pats[token_id]
+        value = new_secret(PAT_PREFIX)
+        self._by_digest.pop(token.digest, None)
+        token.digest = digest(value)
+        self._by_digest[token.digest] = ("pat", token.id)
+        self.changed()
+        return value
 
     def find_by_secret(self, value: str) -> PersonalToken | DeployToken | None:
         """The token a request authenticates with, or ``None``."""

@@ -4,7 +4,19 @@ from __future__ import annotations
 
 import importlib
 
-_MODULES = ("personal", "resource", "deploy", "users", "namespaces", "by_value")
+_MODULES = (
+    "personal",
+    "resource",
+    "deploy",
+    "users",
+    "namespaces",
+    "by_value",
+    "service_accounts",
+    "triggers",
+    "cluster_agents",
+    "runners",
+    "variables",
+)
 
 
 def register_all() -> None:

@@ -212,27 +212,26 @@ def page_of(
     return paginate(context.request, rows, render, params)
 
 
-def token_family_head(store: Store, token: PersonalToken) -> PersonalToken:
-    """The newest token rotated from ``token`` (GitLab's token family)."""
-    successors: dict[int, PersonalToken] = {
-        t.previous_id: t for t in store.pats.values() if t.previous_id is not None
-    }
-    current = token
-    while current.id in successors:
-        current = successors[current.id]
-    return current
+def rotate(
+    context: Context,
+    token: PersonalToken,
+    params: Params,
+    *,
+    takes_expires_at: bool | None = None,
+) -> tuple[PersonalToken, str]:
+    """Rotate as ``RotateService`` does: new row (default expiry a week), old revoked.
 
-
-def rotate(context: Context, token: PersonalToken, params: Params) -> tuple[PersonalToken, str]:
-    """Rotate as ``RotateService`` does: new row, old revoked, reuse detection."""
+    A revoked target is refused with ``Token already revoked`` and nothing else happens:
+    reuse detection belongs to authentication (:mod:`gltui.sandbox.families`), so it
+    fires only when the revoked secret itself calls a rotate path. ``takes_expires_at``
+    overrides the version's gate for the ``expires_at`` parameter (service-account
+    rotation gained it later than PAT rotation)."""
     store = context.store
-    expires_at = params.day("expires_at") if context.profile.rotate_takes_expires_at else None
+    if takes_expires_at is None:
+        takes_expires_at = context.profile.rotate_takes_expires_at
+    expires_at = params.day("expires_at") if takes_expires_at else None
     params.check()
     if token.revoked:
-        head = token_family_head(store, token)
-        if head is not token and not head.revoked:
-            head.revoked = True  # automatic reuse detection
-            store.changed()
         raise errors.bad_request("Token already revoked")
     problem = expiry_error(store, expires_at)
     if problem:
@@ -248,5 +247,6 @@ def rotate(context: Context, token: PersonalToken, params: Params) -> tuple[Pers
         description=token.description,
         impersonation=token.impersonation,
         previous_id=token.id,
+        granular_scopes=token.granular_scopes,  # RotateService copies ``granular`` too
     )
     return new, secret

@@ -42,7 +42,7 @@ def _find(context: Context, kind: str, resource_id: int, token_id: str) -> Deplo
     return token
 
 
-@route("GET", "deploy_tokens")
+@route("GET", "deploy_tokens", permission="read_deploy_token", boundary="instance")
 def list_all(context: Context) -> Page:
     """Every deploy token of the instance; administrators only."""
     if not context.caller.is_admin:
@@ -54,13 +54,13 @@ def _register(kind: str) -> None:
     base = f"{kind}s/:id/deploy_tokens"
     write_level = MAINTAINER if kind == "project" else OWNER
 
-    @route("GET", base)
+    @route("GET", base, permission="read_deploy_token", boundary=kind)
     def list_tokens(context: Context, ident: str) -> Page:
         resource_id = find_source(context, kind, ident)
         _require(context, kind, resource_id, MAINTAINER)
         return _listing(context, _owned(context, kind, resource_id), Params(context.request))
 
-    @route("GET", f"{base}/:token_id")
+    @route("GET", f"{base}/:token_id", permission="read_deploy_token", boundary=kind)
     def get_token(context: Context, ident: str, token_id: str) -> dict[str, Any]:
         resource_id = find_source(context, kind, ident)
         _require(context, kind, resource_id, MAINTAINER)
@@ -90,7 +90,14 @@ def _register(kind: str) -> None:
         )
         return Response(201, entities.deploy_token(context.store, token, secret=secret))
 
-    @route("DELETE", f"{base}/:token_id", scopes=WRITE, status=204)
+    @route(
+        "DELETE",
+        f"{base}/:token_id",
+        scopes=WRITE,
+        status=204,
+        permission="delete_deploy_token",
+        boundary=kind,
+    )
     def delete_token(context: Context, ident: str, token_id: str) -> None:
         resource_id = find_source(context, kind, ident)
         _require(context, kind, resource_id, write_level)

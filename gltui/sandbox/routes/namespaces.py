@@ -53,7 +53,7 @@ def _render_project(context: Context, project: Project) -> dict[str, Any]:
     return entities.project(context.store, context.base_url, project, context.caller)
 
 
-@route("GET", "projects")
+@route("GET", "projects", permission="read_project", boundary="user")
 def list_projects(context: Context) -> Page:
     """Projects the caller can see, with ``membership``/``min_access_level`` filters."""
     params = Params(context.request)
@@ -61,7 +61,7 @@ def list_projects(context: Context) -> Page:
     return page_of(context, params, rows, lambda p: _render_project(context, p))
 
 
-@route("GET", "projects/:id")
+@route("GET", "projects/:id", permission="read_project", boundary="project")
 def get_project(context: Context, ident: str) -> dict[str, Any]:
     """One project by id or URL-encoded full path."""
     project = context.store.projects[find_source(context, "project", ident)]
@@ -72,7 +72,7 @@ def _render_group(context: Context, group: Group) -> dict[str, Any]:
     return entities.group(context.store, context.base_url, group)
 
 
-@route("GET", "groups")
+@route("GET", "groups", permission="read_group", boundary="user")
 def list_groups(context: Context) -> Page:
     """Groups the caller belongs to (admins: all), by name."""
     store, caller = context.store, context.caller
@@ -107,13 +107,13 @@ def list_groups(context: Context) -> Page:
     return page_of(context, params, rows, lambda g: _render_group(context, g))
 
 
-@route("GET", "groups/:id")
+@route("GET", "groups/:id", permission="read_group", boundary="group")
 def get_group(context: Context, ident: str) -> dict[str, Any]:
     """One group by id or URL-encoded full path."""
     return _render_group(context, context.store.groups[find_source(context, "group", ident)])
 
 
-@route("GET", "groups/:id/projects")
+@route("GET", "groups/:id/projects", permission="read_project", boundary="group")
 def group_projects(context: Context, ident: str) -> Page:
     """A group's projects (``include_subgroups`` walks the whole tree)."""
     store = context.store

@@ -8,6 +8,7 @@ from gltui.sandbox import entities, errors
 from gltui.sandbox.api import ANY_SCOPE, SELF_ROTATE, WRITE, Context, Response, route
 from gltui.sandbox.pagination import Page
 from gltui.sandbox.request import Params
+from gltui.sandbox.routes import granular_create
 from gltui.sandbox.routes.common import (
     apply_filter,
     cached_listing,
@@ -19,14 +20,14 @@ from gltui.sandbox.routes.common import (
     read_filter,
     rotate,
 )
-from gltui.sandbox.store import PersonalToken
+from gltui.sandbox.store import PersonalToken, User
 
 
 def _render(context: Context, token: PersonalToken, **extra: Any) -> dict[str, Any]:
     return entities.personal_token(context.store, context.profile, token, **extra)
 
 
-@route("GET", "personal_access_tokens")
+@route("GET", "personal_access_tokens", permission="read_personal_access_token", boundary="user")
 def list_tokens(context: Context) -> Page:
     """Own tokens; an admin sees every row of the instance (bots' and impersonation too)."""
     params = Params(context.request)
@@ -57,10 +58,24 @@ def list_tokens(context: Context) -> Page:
     return page_of(context, params, rows, lambda token: _render(context, token))
 
 
-@route("GET", "personal_access_tokens/self", scopes=ANY_SCOPE, since=lambda p: p.has_pat_self)
+@route(
+    "GET",
+    "personal_access_tokens/self",
+    scopes=ANY_SCOPE,
+    since=lambda p: p.has_pat_self,
+    permission="read_personal_access_token",
+    boundary="user",
+)
 def get_self(context: Context) -> dict[str, Any]:
-    """The token making the request; works with any scope."""
-    return _render(context, context.token, with_ips=context.profile.last_used_ips_in_lists)
+    """The token making the request; any legacy scope works, a fine-grained token needs
+    Personal Access Token: Read (and sees its own ``granular_scopes`` since 19.5)."""
+    profile = context.profile
+    return _render(
+        context,
+        context.token,
+        with_ips=profile.last_used_ips_in_lists,
+        granular_scopes=profile.granular_scopes_in_self,
+    )
 
 
 @route(
@@ -68,6 +83,8 @@ def get_self(context: Context) -> dict[str, Any]:
     "personal_access_tokens/self/associations",
     scopes=ANY_SCOPE,
     since=lambda p: p.has_self_associations,
+    permission="read_personal_access_token",  # UNCONFIRMED
+    boundary="user",
 )
 def self_associations(context: Context) -> dict[str, Any]:
     """Groups and projects the token's user belongs to."""
@@ -91,7 +108,14 @@ def self_associations(context: Context) -> dict[str, Any]:
     return {"groups": groups, "projects": projects}
 
 
-@route("DELETE", "personal_access_tokens/self", scopes=ANY_SCOPE, status=204)
+@route(
+    "DELETE",
+    "personal_access_tokens/self",
+    scopes=ANY_SCOPE,
+    status=204,
+    permission="revoke_personal_access_token",
+    boundary="user",
+)
 def revoke_self(context: Context) -> None:
     """Revoke the calling token (``api`` scope only before 15.4)."""
     if not context.profile.at_least(15, 4) and "api" not in context.token.scopes:
@@ -105,14 +129,24 @@ def revoke_self(context: Context) -> None:
     "personal_access_tokens/self/rotate",
     scopes=SELF_ROTATE,
     since=lambda p: p.has_pat_self_rotate,
+    permission="rotate_personal_access_token",
+    boundary="user",
 )
 def rotate_self(context: Context) -> dict[str, Any]:
-    """Rotate the calling token; the answer carries the new secret."""
+    """Rotate the calling token; the answer carries the new secret (and, since 19.6,
+    a fine-grained token's ``granular_scopes``)."""
     new, secret = rotate(context, context.token, Params(context.request))
-    return _render(context, new, secret=secret)
+    shown = context.profile.granular_scopes_in_self_rotate
+    return _render(context, new, secret=secret, granular_scopes=shown)
 
 
-@route("GET", "personal_access_tokens/:id", since=lambda p: p.has_pat_get_by_id)
+@route(
+    "GET",
+    "personal_access_tokens/:id",
+    since=lambda p: p.has_pat_get_by_id,
+    permission="read_personal_access_token",
+    boundary="user",
+)
 def get_token(context: Context, ident: str) -> dict[str, Any]:
     """One token: its owner or an admin; others get 401 whether it exists or not."""
     token = context.store.pats.get(integer_id(ident))
@@ -124,7 +158,14 @@ def get_token(context: Context, ident: str) -> dict[str, Any]:
     raise errors.unauthorized()
 
 
-@route("DELETE", "personal_access_tokens/:id", scopes=WRITE, status=204)
+@route(
+    "DELETE",
+    "personal_access_tokens/:id",
+    scopes=WRITE,
+    status=204,
+    permission="revoke_personal_access_token",
+    boundary="user",
+)
 def revoke_token(context: Context, ident: str) -> None:
     """Revoke a token; revoking an already revoked one succeeds."""
     token = context.store.pats.get(integer_id(ident))
@@ -137,7 +178,14 @@ def revoke_token(context: Context, ident: str) -> None:
         context.store.changed()
 
 
-@route("POST", "personal_access_tokens/:id/rotate", scopes=WRITE, since=lambda p: p.has_rotate)
+@route(
+    "POST",
+    "personal_access_tokens/:id/rotate",
+    scopes=WRITE,
+    since=lambda p: p.has_rotate,
+    permission="rotate_personal_access_token",
+    boundary="user",
+)
 def rotate_token(context: Context, ident: str) -> dict[str, Any]:
     """Rotate a token by id; 200 with the new token's secret."""
     token = context.store.pats.get(integer_id(ident))
@@ -150,37 +198,63 @@ def rotate_token(context: Context, ident: str) -> dict[str, Any]:
     return _render(context, new, secret=secret)
 
 
-def _create_params(context: Context, params: Params, allowed: frozenset[str]) -> dict[str, Any]:
+def _create_params(params: Params, allowed: frozenset[str], *, granular: bool) -> dict[str, Any]:
+    """Grape's validation of a PAT creation; ``granular``: the version takes
+    ``granular_scopes`` here, so ``scopes`` turns optional (``exactly_one_of``)."""
     name = params.string("name", required=True)
-    scopes = params.string_list("scopes", required=True)
+    scopes = params.string_list("scopes", required=not granular)
     if scopes is not None and not set(scopes) <= allowed:
         params.errors.append("scopes does not have a valid value")
     expires_at = params.day("expires_at")
     description = params.string("description")
+    requested = None
+    if granular:
+        requested = granular_create.read_scopes(params)
+        granular_create.exactly_one(params)
     params.check()
-    return {"name": name, "scopes": scopes, "expires_at": expires_at, "description": description}
+    return {
+        "name": name,
+        "scopes": scopes,
+        "requested": requested,
+        "expires_at": expires_at,
+        "description": description,
+    }
+
+
+def _create(context: Context, owner: User, fields: dict[str, Any]) -> tuple[PersonalToken, str]:
+    """The model's and the service's checks, then the new row (legacy or fine-grained)."""
+    problem = expiry_error(context.store, fields["expires_at"])
+    scopes = None
+    if fields["requested"] is not None:
+        scopes = granular_create.build(context, owner, fields["requested"], errors.unprocessable)
+    if problem:
+        raise errors.unprocessable(problem)
+    return context.store.add_personal_token(
+        owner.id,
+        fields["name"],
+        [granular_create.LEGACY_MARKER] if scopes is not None else fields["scopes"],
+        fields["expires_at"] or default_expiry(context),
+        description=fields["description"],
+        granular_scopes=scopes,
+    )
 
 
 @route("POST", "users/:user_id/personal_access_tokens", scopes=WRITE, status=201)
 def create_for_user(context: Context, user_id: str) -> Response:
-    """Admins create a personal token for any user (201, with the secret)."""
+    """Admins create a personal token for any user (201, with the secret); with
+    ``granular_scopes`` since 19.6 (before, Grape ignores that unknown parameter)."""
     if not context.caller.is_admin:
         raise errors.forbidden()
     params = Params(context.request)
-    fields = _create_params(context, params, context.profile.all_scopes())
-    user = find_user(context.store, str(integer_id(user_id, "user_id")))
-    if not user.is_admin and set(fields["scopes"]) & {"sudo", "admin_mode", "read_service_ping"}:
-        raise errors.unprocessable("Sudo can only be enabled for administrators")
-    problem = expiry_error(context.store, fields["expires_at"])
-    if problem:
-        raise errors.unprocessable(problem)
-    token, secret = context.store.add_personal_token(
-        user.id,
-        fields["name"],
-        fields["scopes"],
-        fields["expires_at"] or default_expiry(context),
-        description=fields["description"],
+    profile = context.profile
+    fields = _create_params(
+        params, profile.all_scopes(), granular=profile.has_admin_granular_create
     )
+    user = find_user(context.store, str(integer_id(user_id, "user_id")))
+    admin_only = {"sudo", "admin_mode", "read_service_ping"}
+    if not user.is_admin and set(fields["scopes"] or ()) & admin_only:
+        raise errors.unprocessable("Sudo can only be enabled for administrators")
+    token, secret = _create(context, user, fields)
     return Response(201, _render(context, token, secret=secret))
 
 
@@ -190,19 +264,23 @@ def create_for_user(context: Context, user_id: str) -> Response:
     scopes=WRITE,
     since=lambda p: p.has_user_pat_create,
     status=201,
+    permission="create_user_personal_access_token",
+    boundary="user",
 )
 def create_for_self(context: Context) -> Response:
-    """Anyone may create their own token, but only with ``k8s_proxy``/``self_rotate``."""
+    """Anyone may create their own token: a legacy one only with ``k8s_proxy`` or
+    ``self_rotate``, and since 19.2 a fine-grained one with any permissions they may
+    grant (the answer shows its ``granular_scopes`` since 19.6)."""
     params = Params(context.request)
-    fields = _create_params(context, params, context.profile.self_service_pat_scopes())
-    problem = expiry_error(context.store, fields["expires_at"])
-    if problem:
-        raise errors.unprocessable(problem)
-    token, secret = context.store.add_personal_token(
-        context.caller.id,
-        fields["name"],
-        fields["scopes"],
-        fields["expires_at"] or default_expiry(context),
-        description=fields["description"],
+    profile = context.profile
+    fields = _create_params(
+        params, profile.self_service_pat_scopes(), granular=profile.has_granular_tokens
     )
-    return Response(201, _render(context, token, secret=secret))
+    token, secret = _create(context, context.caller, fields)
+    body = _render(
+        context,
+        token,
+        secret=secret,
+        granular_scopes=profile.granular_scopes_in_created_and_impersonation,
+    )
+    return Response(201, body)

@@ -160,7 +160,7 @@ def _revoke(context: Context, kind: str, ident: str, token_id: str) -> None:
 def _register(kind: str) -> None:
     base = f"{kind}s/:id/access_tokens"
 
-    @route("GET", base)
+    @route("GET", base, permission="read_resource_access_token", boundary=kind)
     def list_tokens(context: Context, ident: str) -> Page:
         return _list(context, kind, ident)
 
@@ -169,23 +169,46 @@ def _register(kind: str) -> None:
         f"{base}/self/rotate",
         scopes=SELF_ROTATE,
         since=lambda p: p.has_resource_self_rotate,
+        permission="rotate_resource_access_token",
+        boundary=kind,
     )
     def rotate_self(context: Context, ident: str) -> dict[str, Any]:
         return _rotate_self(context, kind, ident)
 
-    @route("GET", f"{base}/:token_id")
+    @route("GET", f"{base}/:token_id", permission="read_resource_access_token", boundary=kind)
     def get_token(context: Context, ident: str, token_id: str) -> dict[str, Any]:
         return _get(context, kind, ident, token_id)
 
-    @route("POST", base, scopes=WRITE, status=201)
+    @route(
+        "POST",
+        base,
+        scopes=WRITE,
+        status=201,
+        permission="create_resource_access_token",
+        boundary=kind,
+    )
     def create_token(context: Context, ident: str) -> Response:
         return _create(context, kind, ident)
 
-    @route("POST", f"{base}/:token_id/rotate", scopes=WRITE, since=lambda p: p.has_rotate)
+    @route(
+        "POST",
+        f"{base}/:token_id/rotate",
+        scopes=WRITE,
+        since=lambda p: p.has_rotate,
+        permission="rotate_resource_access_token",
+        boundary=kind,
+    )
     def rotate_token(context: Context, ident: str, token_id: str) -> dict[str, Any]:
         return _rotate(context, kind, ident, token_id)
 
-    @route("DELETE", f"{base}/:token_id", scopes=WRITE, status=204)
+    @route(
+        "DELETE",
+        f"{base}/:token_id",
+        scopes=WRITE,
+        status=204,
+        permission="delete_resource_access_token",
+        boundary=kind,
+    )
     def revoke_token(context: Context, ident: str, token_id: str) -> None:
         _revoke(context, kind, ident, token_id)
 

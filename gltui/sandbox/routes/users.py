@@ -10,6 +10,7 @@ from gltui.sandbox import entities, errors
 from gltui.sandbox.api import USER_READ, WRITE, Context, Response, route
 from gltui.sandbox.pagination import Page
 from gltui.sandbox.request import Params
+from gltui.sandbox.routes import granular_create
 from gltui.sandbox.routes.common import (
     default_expiry,
     expiry_error,
@@ -20,9 +21,12 @@ from gltui.sandbox.routes.common import (
 from gltui.sandbox.store import PersonalToken, User
 
 
-@route("GET", "user", scopes=USER_READ)
+@route("GET", "user", scopes=USER_READ, permission="read_user", boundary="user")
 def current_user(context: Context) -> dict[str, Any]:
-    """Who the token belongs to; ``is_admin`` appears for administrators only."""
+    """Who the token belongs to; ``is_admin`` appears for administrators only.
+
+    A fine-grained token reads users with User: Read and the version with Metadata:
+    Read (seen by a GitLab 19.4 client; UNCONFIRMED in the reference)."""
     caller = context.caller
     return entities.user(
         context.store, context.base_url, caller, full=True, admin_view=caller.is_admin
@@ -34,7 +38,7 @@ def _render_user(context: Context, person: User) -> dict[str, Any]:
     return entities.user(context.store, context.base_url, person, full=admin, admin_view=admin)
 
 
-@route("GET", "users", scopes=USER_READ)
+@route("GET", "users", scopes=USER_READ, permission="read_user", boundary="user")
 def list_users(context: Context) -> Page:
     """Users, newest first (GitLab's default ``order_by=id&sort=desc``)."""
     params = Params(context.request)
@@ -56,19 +60,26 @@ def list_users(context: Context) -> Page:
     return page_of(context, params, rows, lambda u: _render_user(context, u))
 
 
-@route("GET", "users/:id", scopes=USER_READ)
+@route("GET", "users/:id", scopes=USER_READ, permission="read_user", boundary="user")
 def get_user(context: Context, ident: str) -> dict[str, Any]:
     """One user by id."""
     return _render_user(context, find_user(context.store, str(integer_id(ident))))
 
 
-@route("GET", "metadata", scopes=USER_READ, since=lambda p: p.has_metadata)
+@route(
+    "GET",
+    "metadata",
+    scopes=USER_READ,
+    since=lambda p: p.has_metadata,
+    permission="read_metadata",
+    boundary="instance",
+)
 def metadata(context: Context) -> dict[str, Any]:
     """Version, revision, KAS and edition."""
     return entities.metadata(context.profile)
 
 
-@route("GET", "version", scopes=USER_READ)
+@route("GET", "version", scopes=USER_READ, permission="read_metadata", boundary="instance")
 def version(context: Context) -> dict[str, Any]:
     """Deprecated twin of ``/metadata`` (only version and revision before 15.5)."""
     if context.profile.at_least(15, 5):
@@ -122,7 +133,10 @@ def get_impersonation(context: Context, user_id: str, impersonation_token_id: st
 
 @route("POST", "users/:user_id/impersonation_tokens", scopes=WRITE, status=201)
 def create_impersonation(context: Context, user_id: str) -> Response:
-    """Create an impersonation token; model errors come back as 400 by attribute."""
+    """Create an impersonation token; model errors come back as 400 by attribute.
+
+    Since 19.2 (MR 243990) ``granular_scopes`` makes it fine-grained; the two are
+    mutually exclusive, and the service's refusals are 400s here."""
     user = _target(context, user_id)
     params = Params(context.request)
     name = params.string("name", required=True)
@@ -131,8 +145,16 @@ def create_impersonation(context: Context, user_id: str) -> Response:
         params.errors.append("scopes does not have a valid value")
     expires_at = params.day("expires_at")
     description = params.string("description")
+    requested = None
+    if context.profile.has_granular_tokens:
+        requested = granular_create.read_scopes(params)
+        granular_create.mutually_exclusive(params)
     params.check()
     assert name is not None  # params.check() raised otherwise
+    fine_grained = None
+    if requested is not None:
+        fine_grained = granular_create.build(context, user, requested, errors.bad_request)
+        scopes = [granular_create.LEGACY_MARKER]
     problems: dict[str, list[str]] = {}
     if not scopes:
         problems["scopes"] = ["can't be blank"]
@@ -150,6 +172,7 @@ def create_impersonation(context: Context, user_id: str) -> Response:
         expires_at or default_expiry(context),
         description=description,
         impersonation=True,
+        granular_scopes=fine_grained,
     )
     body = entities.impersonation_token(context.store, context.profile, token, secret=secret)
     return Response(201, body)
