@@ -13,15 +13,15 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
-from gltui.adapters.endpoints import NotPossible
+from gltui.adapters.endpoints import NotPossible, create_path
 from gltui.adapters.port import Listed, Listing, Page
 from gltui.adapters.wire import ApiFailure
 from gltui.domain.failures import Failure, FailureKind
 from gltui.domain.secret import Secret
 from gltui.domain.templates import CreateRequest
-from gltui.domain.tokens import ResourceType, Token
+from gltui.domain.tokens import Resource, ResourceType, Token
 
-Key = tuple[Listed, int | None, int | None, int | None]
+Key = tuple[Listed, int | None, int | None, int | None, int | None]
 
 
 def key(
@@ -29,14 +29,17 @@ def key(
     resource_id: int | None = None,
     user_id: int | None = None,
     min_access_level: int | None = None,
+    agent_id: int | None = None,
 ) -> Key:
     """The fake's name for a listing."""
-    return (what, resource_id, user_id, min_access_level)
+    return (what, resource_id, user_id, min_access_level, agent_id)
 
 
 def key_of(listing: Listing) -> Key:
     resource_id = listing.resource.id if listing.resource is not None else None
-    return key(listing.what, resource_id, listing.user_id, listing.min_access_level)
+    return key(
+        listing.what, resource_id, listing.user_id, listing.min_access_level, listing.agent_id
+    )
 
 
 @dataclass
@@ -54,7 +57,13 @@ class FakePort:
     requests_made: int = 0
     walk_deadline: float | None = None
     asked: list[tuple[Key, int]] = field(default_factory=list)
+    runners: dict[int, dict[str, Any]] = field(default_factory=dict)
+    """Each runner's details (``GET /runners/:id``)."""
+    agent_tokens: dict[int, dict[str, Any]] = field(default_factory=dict)
+    """What each agent token's own ``GET`` adds to its listed row (``last_used_at``)."""
     revoked: list[Token] = field(default_factory=list)
+    created: list[tuple[str, dict[str, object]]] = field(default_factory=list)
+    """Every create: the path it went to and its body."""
     closed: bool = False
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
@@ -108,7 +117,9 @@ class FakePort:
                     return row
         raise ApiFailure(self.failures.get("resource") or _not_found())
 
-    def revoke(self, token: Token) -> None:
+    def revoke(
+        self, token: Token, version: str | None = None, *, is_admin: bool | None = None
+    ) -> None:
         self._count("revoke")
         if token.kind.value == "deploy" and token.resource is None:
             raise NotPossible("no resource")
@@ -118,8 +129,34 @@ class FakePort:
         self._count("rotate")
         return {"id": token.id + 1000, "name": token.name, "token": "glpat-new-value-000000"}
 
-    def create(self, request: CreateRequest, *, user_id: int, is_admin: bool) -> Any:
+    def create(
+        self,
+        request: CreateRequest,
+        *,
+        user_id: int,
+        is_admin: bool,
+        version: str | None = None,
+        own_user_id: int | None = None,
+    ) -> Any:
         self._count("create")
+        path = create_path(
+            request, user_id=user_id, is_admin=is_admin, version=version, own_user_id=own_user_id
+        )
+        self.created.append((path, request.api_payload()))
+        if path in self.failures:
+            raise ApiFailure(self.failures[path])
+        if request.granular is not None:
+            return {
+                "id": 4242,
+                "name": request.name,
+                "scopes": ["granular"],
+                "granular": True,
+                "granular_scopes": [
+                    {"access": g.access.value, "permissions": list(g.permissions)}
+                    for g in request.granular
+                ],
+                "token": "x",
+            }
         return {"id": 4242, "name": request.name, "scopes": list(request.scopes), "token": "x"}
 
     def describe_by_value(self, value: Secret) -> dict[str, Any]:
@@ -145,6 +182,19 @@ class FakePort:
     def user(self, user_id: int) -> dict[str, Any]:
         self._count("user")
         return {"id": user_id, "username": f"user{user_id}"}
+
+    def runner(self, runner_id: int) -> dict[str, Any]:
+        """``runners[runner_id]`` (a test's details), else a 404; ``failures["runner N"]``."""
+        self._count(f"runner {runner_id}")
+        if runner_id not in self.runners:
+            raise ApiFailure(_not_found())
+        return self.runners[runner_id]
+
+    def agent_token(self, project: Resource, agent_id: int, token_id: int) -> dict[str, Any]:
+        """``agent_tokens[token_id]`` (what the one token's ``GET`` adds), else nothing
+        more than the listing said; ``failures["agent token N"]``."""
+        self._count(f"agent token {token_id}")
+        return self.agent_tokens.get(token_id, {})
 
     def close(self) -> None:
         self.closed = True

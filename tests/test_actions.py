@@ -156,16 +156,13 @@ def request_for(resource: Resource | None, **changes: object) -> CreateRequest:
 def test_create_mistakes_are_the_users_in_plain_words(
     sandbox: RunningSandbox, changes: dict[str, object], expected: str
 ) -> None:
-    _, found = inventory(sandbox, "developer")
-    # dev is a Maintainer of platform/ci-templates only
     resource = Resource(ResourceType.PROJECT, 0, "acme/website")
     _, mara = inventory(sandbox, "maintainer")
     resource = named(mara, "metrics", TokenKind.PROJECT).resource or resource
-    act = actions(sandbox, "maintainer") if "access_level" not in changes else None
-    if act is None:  # mara is Owner of acme: Owner is not above her; use a Maintainer
-        ci = next(t for t in found.tokens if t.kind is TokenKind.PROJECT).resource
-        resource = ci or resource
-        act = actions(sandbox, "developer")
+    if "access_level" in changes:  # mara is Owner of acme: Owner is not above her there;
+        # she is only a Maintainer of platform/infra
+        resource = named(mara, "terraform", TokenKind.PROJECT).resource or resource
+    act = actions(sandbox, "maintainer")
     with pytest.raises(ActionError) as raised:
         act.create(request_for(resource, **changes))
     assert raised.value.message.startswith(expected), raised.value.message

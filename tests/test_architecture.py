@@ -168,3 +168,47 @@ def test_the_sandbox_loads_nothing_of_gltui_but_itself() -> None:
     ours = {name for name in loaded if name.startswith("gltui.")}
     assert ours
     assert all(name.startswith("gltui.sandbox") for name in ours)
+
+
+FIRST_FRAME = (
+    "gltui.inventory.cache",
+    "gltui.inventory.engine",
+    "gltui.tui.app",
+    "gltui.tui.screens.dashboard",
+)
+"""What a cold start imports before the dashboard's first frame from the cache."""
+LATER = (
+    "gltui.inventory.walk",
+    "gltui.inventory.admin_walk",
+    "gltui.inventory.crawl",
+    "gltui.inventory.collect",
+    "gltui.inventory.probe",
+    "gltui.inventory.connect",
+    "gltui.inventory.reviews",
+    "gltui.actions.pending",
+    "gltui.actions.yank",
+    "gltui.domain.templates",
+    "gltui.domain.review",
+    "gltui.domain.changes",
+    "gltui.domain.links",
+    "gltui.tui.screens.yank",
+    "gltui.tui.screens.details",
+    "gltui.tui.screens.help",
+    "gltui.tui.screens.review",
+    "gltui.tui.screens.instances",
+    "gltui.tui.screens.request_log",
+    "gltui.tui.screens.identify",
+    "gltui.tui.screens.create",
+    "webbrowser",
+)
+"""Loaded on first use: the walk once a refresh starts, the rest when opened."""
+
+
+def test_the_first_frame_loads_no_walk_and_no_other_screen() -> None:
+    # issue 19: a cold start paid for importing all of these before its first frame
+    loaded = set(loaded_after(*FIRST_FRAME))
+    assert not roots(sorted(loaded)) & {"gitlab", "requests", "urllib3"}
+    adapters = {name for name in loaded if name.startswith("gltui.adapters.")}
+    assert adapters == {"gltui.adapters.log"}  # the request log the app holds
+    assert not loaded & set(LATER), sorted(loaded & set(LATER))
+    assert not any(name.startswith("gltui.actions.") for name in loaded)

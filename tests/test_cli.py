@@ -54,7 +54,7 @@ def test_sandbox_prints_its_json_line_fast_and_serves() -> None:
         contract = json.loads(line)
         assert elapsed < 2.0, f"JSON line took {elapsed:.2f}s"
         assert contract["url"].startswith("http://127.0.0.1:")
-        assert contract["version"] == "18.6.2-ee"
+        assert contract["version"] == "19.6.0-ee"
         assert set(contract["tokens"]) == {
             "admin",
             "maintainer",
@@ -62,6 +62,7 @@ def test_sandbox_prints_its_json_line_fast_and_serves() -> None:
             "readonly",
             "expired",
             "revoked",
+            "fine_grained",  # since 19.2: a read-only fine-grained token
         }
         gl = gitlab.Gitlab(contract["url"], private_token=contract["tokens"]["readonly"])
         assert gl.personal_access_tokens.get("self").scopes == ["read_api"]

@@ -291,7 +291,7 @@ token_env = "ADMIN_TOKEN"
     done = gltui("--config", str(write(tmp_path, text)), "config", "check", env=env)
     assert done.returncode == 0, done.stdout + done.stderr
     assert "✓ work" in done.stdout
-    assert "signed in as mara, GitLab 18.6.2-ee" in done.stdout
+    assert "signed in as mara, GitLab 19.6.0-ee" in done.stdout
     assert "token 'gltui': api; expires" in done.stdout
     assert "✓ admin" in done.stdout
     assert "more than gltui needs" in done.stdout  # admin_mode

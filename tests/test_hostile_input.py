@@ -39,7 +39,7 @@ from gltui.sandbox.server import RunningSandbox
 from gltui.tui.screens.details import DetailsScreen, detail_lines
 from gltui.tui.table_model import build_rows
 from gltui.tui.widgets.token_table import TokenTable
-from tests.conftest import NOW, fixed_clock
+from tests.conftest import NOW, SandboxFactory, fixed_clock
 from tests.driving import ObservedApp, ready, settle
 from tests.test_report_escaping import expected_csv, label
 
@@ -184,8 +184,10 @@ def test_a_config_of_random_bytes_is_one_clear_error(tmp_path: Path, data: bytes
 
 
 @pytest.fixture
-def hostile_sandbox(sandbox: RunningSandbox) -> RunningSandbox:
-    """The small sandbox plus Mara's tokens with every hostile name above."""
+def hostile_sandbox(make_sandbox: SandboxFactory) -> RunningSandbox:
+    """The small sandbox plus Mara's tokens with every hostile name above (at 18, whose
+    inventory fits the screens these tests read)."""
+    sandbox = make_sandbox(version="18")
     with sandbox.store.lock:
         mara = next(u for u in sandbox.store.users.values() if u.username == "mara")
         for name in HOSTILE_NAMES:
@@ -199,7 +201,11 @@ def hostile_sandbox(sandbox: RunningSandbox) -> RunningSandbox:
 async def test_the_dashboard_shows_hostile_names_literally(
     hostile_sandbox: RunningSandbox, tmp_path: Path
 ) -> None:
-    spec = InstanceSpec("work", hostile_sandbox.url, Secret(hostile_sandbox.credentials.maintainer))
+    # the token tables' kinds only: the inventory these screens were sized for
+    tables = frozenset({TokenKind.PERSONAL, TokenKind.PROJECT, TokenKind.GROUP, TokenKind.DEPLOY})
+    spec = InstanceSpec(
+        "work", hostile_sandbox.url, Secret(hostile_sandbox.credentials.maintainer), kinds=tables
+    )
     app = ObservedApp(InventoryEngine([spec]), clock=fixed_clock)
     async with app.run_test(size=(160, 50)) as pilot:
         await ready(pilot)

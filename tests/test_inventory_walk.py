@@ -19,6 +19,8 @@ from gltui.inventory.walk import walk_instance
 from gltui.sandbox.server import RunningSandbox
 from gltui.sandbox.store import Store
 from tests.conftest import NOW, SandboxFactory
+from tests.kinds_truth import keys as all_keys
+from tests.kinds_truth import kinds_for_admin, kinds_for_user
 
 Key = tuple[str, int]
 
@@ -29,14 +31,31 @@ def spec_for(sandbox: RunningSandbox, persona: str, **options: Any) -> InstanceS
     )
 
 
+def _short(family: str) -> str:
+    return "pat" if family == "personal_access_token" else family
+
+
 def keys(inventory: InstanceInventory) -> dict[Key, TokenKind]:
-    return {
-        ("deploy" if t.kind is TokenKind.DEPLOY else "pat", t.id): t.kind for t in inventory.tokens
-    }
+    """``("pat", id)`` for every PAT-table kind, ``(family, id)`` for the others."""
+    return {(_short(family), ident): kind for (family, ident), kind in all_keys(inventory).items()}
 
 
-def truth_for_user(store: Store, username: str) -> dict[Key, TokenKind]:
+def truth_for_user(sandbox: RunningSandbox, username: str) -> dict[Key, TokenKind]:
     """What a non-admin may see, computed from the sandbox's own data."""
+    store = sandbox.store
+    more = kinds_for_user(store, sandbox.app.profile, username)
+    expected = {(_short(family), ident): kind for (family, ident), kind in more.items()}
+    return expected | _tables_for_user(store, username)
+
+
+def truth_for_admin(sandbox: RunningSandbox) -> dict[Key, TokenKind]:
+    more = kinds_for_admin(sandbox.store)
+    expected = {(_short(family), ident): kind for (family, ident), kind in more.items()}
+    return expected | _tables_for_admin(sandbox.store)
+
+
+def _tables_for_user(store: Store, username: str) -> dict[Key, TokenKind]:
+    """Personal, project, group and deploy tokens."""
     with store.lock:
         user = next(u for u in store.users.values() if u.username == username)
         expected: dict[Key, TokenKind] = {}
@@ -58,13 +77,15 @@ def truth_for_user(store: Store, username: str) -> dict[Key, TokenKind]:
         return expected
 
 
-def truth_for_admin(store: Store) -> dict[Key, TokenKind]:
+def _tables_for_admin(store: Store) -> dict[Key, TokenKind]:
     with store.lock:
         expected: dict[Key, TokenKind] = {}
         for token in store.pats.values():
             owner = store.users[token.user_id]
             if owner.bot_of is not None:
                 kind = TokenKind(owner.bot_of[0])
+            elif owner.user_type == "service_account":
+                kind = TokenKind.SERVICE_ACCOUNT
             elif token.impersonation:
                 kind = TokenKind.IMPERSONATION
             else:
@@ -79,13 +100,18 @@ def test_maintainer_inventory_is_complete(sandbox: RunningSandbox) -> None:
     inventory = walk_instance(spec_for(sandbox, "maintainer"), NOW)
     assert inventory.ok
     assert inventory.problems == ()
-    assert keys(inventory) == truth_for_user(sandbox.store, "mara")
+    assert keys(inventory) == truth_for_user(sandbox, "mara")
     assert inventory.identity is not None
     assert (inventory.identity.username, inventory.identity.is_admin) == ("mara", False)
-    assert inventory.identity.version == "18.6.2-ee"
+    assert inventory.identity.version == "19.6.0-ee"
     assert inventory.own_token is not None
     assert inventory.own_token.name == "gltui"
-    website = [t for t in inventory.tokens if t.resource and t.resource.path == "acme/website"]
+    website = [
+        t
+        for t in inventory.tokens
+        if t.resource and t.resource.path == "acme/website"
+        if t.kind in (TokenKind.PROJECT, TokenKind.DEPLOY)
+    ]
     assert {t.name for t in website} == {
         "deploy bot",
         "metrics",
@@ -110,11 +136,11 @@ def test_states_match_the_sandbox(sandbox: RunningSandbox) -> None:
         today = sandbox.store.today()
         expected_revoked = sum(
             1
-            for key in truth_for_user(sandbox.store, "mara")
+            for key in truth_for_user(sandbox, "mara")
             if key[0] == "pat" and sandbox.store.pats[key[1]].revoked
         ) + sum(
             1
-            for key in truth_for_user(sandbox.store, "mara")
+            for key in truth_for_user(sandbox, "mara")
             if key[0] == "deploy" and sandbox.store.deploy_tokens[key[1]].revoked
         )
     assert today == date(2026, 11, 21)
@@ -124,7 +150,7 @@ def test_states_match_the_sandbox(sandbox: RunningSandbox) -> None:
 def test_admin_inventory_counts_every_row_once(sandbox: RunningSandbox) -> None:
     inventory = walk_instance(spec_for(sandbox, "admin"), NOW)
     assert inventory.ok
-    assert keys(inventory) == truth_for_admin(sandbox.store)
+    assert keys(inventory) == truth_for_admin(sandbox)
     assert len(inventory.tokens) == len(keys(inventory))  # no duplicates
     bots = [t for t in inventory.tokens if t.kind is TokenKind.PROJECT]
     assert all(t.resource is not None and t.resource.path for t in bots)
@@ -140,14 +166,14 @@ def test_admin_walk_at_scale_pages_past_the_count_limit(make_sandbox: SandboxFac
     sandbox = make_sandbox(scale=2000)
     inventory = walk_instance(spec_for(sandbox, "admin", concurrency=4), NOW)
     assert inventory.ok
-    assert keys(inventory) == truth_for_admin(sandbox.store)
+    assert keys(inventory) == truth_for_admin(sandbox)
     with sandbox.store.lock:
         assert len(sandbox.store.pats) > 10_000  # no X-Total: speculative paging found the end
 
 
 def test_developer_sees_only_their_own(sandbox: RunningSandbox) -> None:
     inventory = walk_instance(spec_for(sandbox, "developer"), NOW)
-    assert keys(inventory) == truth_for_user(sandbox.store, "dev")
+    assert keys(inventory) == truth_for_user(sandbox, "dev")
 
 
 def test_kinds_and_scope_limit_the_walk(sandbox: RunningSandbox) -> None:
@@ -170,14 +196,14 @@ def test_gitlab_15_falls_back_without_complaint(make_sandbox: SandboxFactory) ->
     assert inventory.identity is not None
     assert inventory.identity.version == "15.0.5-ee"  # from /version
     assert inventory.own_token is None  # GitLab 15.0 cannot say which token is calling
-    assert keys(inventory) == truth_for_user(sandbox.store, "mara")
+    assert keys(inventory) == truth_for_user(sandbox, "mara")
 
 
 def test_rate_limit_is_obeyed(make_sandbox: SandboxFactory) -> None:
     sandbox = make_sandbox(rate_limit=10, rate_period=1)
     inventory = walk_instance(spec_for(sandbox, "maintainer", concurrency=4), NOW)
     assert inventory.ok, inventory.failure
-    assert keys(inventory) == truth_for_user(sandbox.store, "mara")
+    assert keys(inventory) == truth_for_user(sandbox, "mara")
 
 
 def test_transient_5xx_are_retried(make_sandbox: SandboxFactory) -> None:
@@ -185,7 +211,7 @@ def test_transient_5xx_are_retried(make_sandbox: SandboxFactory) -> None:
     inventory = walk_instance(spec_for(sandbox, "maintainer"), NOW)
     assert inventory.ok, inventory.failure
     assert inventory.problems == ()
-    assert keys(inventory) == truth_for_user(sandbox.store, "mara")
+    assert keys(inventory) == truth_for_user(sandbox, "mara")
 
 
 def test_a_project_vanishing_mid_walk_is_a_problem_not_a_failure(
@@ -259,7 +285,7 @@ def test_one_instance_down_does_not_stop_the_other(
     inventory = InventoryEngine(specs).refresh(NOW, seen.append)
     up, down = inventory.instances
     assert up.ok
-    assert len(up.tokens) == len(truth_for_user(sandbox.store, "mara"))
+    assert len(up.tokens) == len(truth_for_user(sandbox, "mara"))
     assert down.failure is not None
     assert down.failure.kind is FailureKind.UNREACHABLE
     finished = {p.instance for p in seen if p.finished}

@@ -73,7 +73,7 @@ def test_table_report(sandbox: RunningSandbox, tmp_path: Path) -> None:
     assert done.returncode == 0, done.stderr
     lines = done.stdout.splitlines()
     assert lines[0].split()[:4] == ["INSTANCE", "KIND", "STATE", "EXPIRES"]
-    assert "127.0.0.1: fresh, root (admin), GitLab 18.6.2-ee" in done.stdout
+    assert "127.0.0.1: fresh, root (admin), GitLab 19.6.0-ee" in done.stdout
     assert lines[-1].startswith("Active ")
     assert "[bold red]not bold[/]" in done.stdout  # names are printed literally
 

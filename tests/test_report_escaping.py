@@ -161,7 +161,7 @@ def test_csv_cells_never_start_a_formula(names: list[str], owner: str, instance:
     text = render_csv(inventory_of(names, owner, instance), NOW)
     rows = list(csv.reader(io.StringIO(text, newline="")))
     assert len(rows) == len(names) + 1
-    assert all(len(row) == len(rows[0]) == 13 for row in rows)
+    assert all(len(row) == len(rows[0]) == 15 for row in rows)
     assert text.endswith("\r\n")
     for row in rows[1:]:
         cells = dict(zip(rows[0], row, strict=True))

@@ -14,13 +14,20 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from gltui.domain.states import classify, days_until_expiry, expiry_instant, soonest_upcoming_key
+from gltui.domain.states import (
+    classify,
+    days_until_expiry,
+    expiry_instant,
+    soonest_upcoming_key,
+    tally,
+)
 from gltui.domain.summary import ExpirySummary
 from gltui.domain.tokens import GranularScope, Owner, Resource, ResourceType, Token, TokenKind
 from gltui.inventory.cache import HEAD_ROWS, SnapshotCache, first_screen
 from gltui.inventory.model import InstanceInventory
 from gltui.inventory.serialize import (
     ROW_FIELDS,
+    SCHEMA_VERSION,
     SnapshotFormatError,
     instance_from_dict,
     instance_to_dict,
@@ -92,6 +99,33 @@ def test_the_summary_s_date_shortcut_is_expiry_instant(population: list[Token]) 
     assert ExpirySummary.of(population).rows == tuple(plain)
 
 
+@settings(max_examples=300, suppress_health_check=[HealthCheck.too_slow], deadline=None)
+@given(st.lists(tokens, max_size=30), moments, st.integers(0, 30))
+def test_the_summary_s_counts_are_the_tally_of_its_states(
+    population: list[Token], now: datetime, window: int
+) -> None:
+    summary = ExpirySummary.of(population)
+    assert summary.counts(now, window) == tally(summary.states(now, window))
+    utc = now.astimezone(UTC)  # the dashboard's clock (states() takes the day in now's zone)
+    assert summary.counts(utc, window) == tally(classify(t, utc, window) for t in population)
+
+
+def test_the_summary_s_counts_at_the_boundaries() -> None:
+    """Expiring at this very instant is expired; at the window's end, active again."""
+    end = datetime(2026, 12, 6, tzinfo=UTC)  # 00:00 UTC on today + 14 + 1
+    population = [
+        Token("work", TokenKind.PERSONAL, 1, "t", (), False, NOW),
+        Token("work", TokenKind.PERSONAL, 2, "t", (), False, NOW + timedelta(microseconds=1)),
+        Token("work", TokenKind.PERSONAL, 3, "t", (), False, end - timedelta(microseconds=1)),
+        Token("work", TokenKind.PERSONAL, 4, "t", (), False, end),
+        Token("work", TokenKind.PERSONAL, 5, "t", (), True, end),
+        Token("work", TokenKind.PERSONAL, 6, "t", (), False, None),
+    ]
+    counts = ExpirySummary.of(population).counts(NOW, 14)
+    assert (counts.active, counts.expiring, counts.revoked, counts.expired) == (4, 2, 1, 1)
+    assert counts == tally(classify(token, NOW, 14) for token in population)
+
+
 FULL = Token(
     instance="work",
     kind=TokenKind.PROJECT,
@@ -112,6 +146,10 @@ FULL = Token(
         GranularScope("user", ("read_personal_access_token",)),
     ),
     not_refreshed="its project's listing failed",
+    agent_id=4,
+    agent_name="production",
+    status="online, paused",
+    runner_type="project_type",
 )
 
 
@@ -231,7 +269,38 @@ def test_a_schema_2_snapshot_still_loads(tmp_path: Path) -> None:
     assert first.granular_scopes is None
     assert second.granular_scopes is None
     cache.save(loaded)  # and what the new writer writes reads back as the same tokens
-    assert json.loads(cache.path_for("work").read_text())["schema"] == 3
+    assert json.loads(cache.path_for("work").read_text())["schema"] == SCHEMA_VERSION
     reloaded = cache.load("work")
     assert reloaded is not None
     assert reloaded.tokens == loaded.tokens
+
+
+def test_a_schema_3_snapshot_still_loads(tmp_path: Path) -> None:
+    # written as gltui wrote snapshots before schema 4: no agent, status or runner type
+    old = document(
+        [
+            ["project", 7, "ci", None, ["api"], False, "2027-01-02", 1767323045006, None, [],
+             5, "project_9_bot", "project", 9, "acme/web", 40, None,
+             [["user", ["read_job"], None, None]]],
+        ]
+    )  # fmt: skip
+    old["schema"], old["token_fields"] = 3, list(ROW_FIELDS[:18])
+    cache = SnapshotCache(tmp_path)
+    cache.path_for("work").write_text(json.dumps(old, separators=(",", ":")))
+    loaded = cache.load("work")
+    assert loaded is not None
+    (token,) = loaded.tokens
+    assert token.created_at == datetime(2026, 1, 2, 3, 4, 5, 6000, tzinfo=UTC)
+    assert token.granular_scopes == (GranularScope("user", ("read_job",)),)
+    assert (token.agent_id, token.agent_name, token.status, token.runner_type) == (None,) * 4
+
+
+@pytest.mark.parametrize(
+    ("field", "value"),
+    [("agent_id", "3"), ("agent_id", True), ("agent_name", 3), ("status", []), ("runner_type", 1)],
+)
+def test_a_damaged_schema_4_field_is_a_format_error(field: str, value: object) -> None:
+    row = json.loads(json.dumps(token_to_row(FULL)))
+    row[ROW_FIELDS.index(field)] = value
+    with pytest.raises(SnapshotFormatError):
+        instance_from_dict(document([row]))

@@ -18,12 +18,11 @@ from gltui.inventory.spec import InstanceSpec
 from gltui.sandbox.server import RunningSandbox
 from gltui.tui.app import GltuiApp
 from gltui.tui.messages import RefreshFinished
-from gltui.tui.screens.confirm import ConfirmScreen
 from gltui.tui.screens.create import CreateScreen
 from gltui.tui.screens.dashboard import DashboardScreen
 from gltui.tui.screens.details import DetailsScreen
+from gltui.tui.screens.handoff import ReplaceHandoffScreen, RotateHandoffScreen
 from gltui.tui.screens.revoke import RevokeScreen
-from gltui.tui.screens.rotate import RotateScreen
 from gltui.tui.screens.secret import SecretScreen
 from gltui.tui.widgets.instances_bar import InstancesBar
 from gltui.tui.widgets.token_table import TokenTable
@@ -224,7 +223,7 @@ async def test_rotate_shows_the_new_value_once(sandbox: RunningSandbox, tmp_path
         old = await select(app, pilot, "k8s agent")
         await pilot.press("R")
         await pilot.pause()
-        assert isinstance(app.screen, RotateScreen)
+        assert isinstance(app.screen, RotateHandoffScreen)
         assert "stops working now" in text_of(app, "#rotate-warning")
         await pilot.press(*"2026-13-01", "enter")
         await pilot.pause()
@@ -279,7 +278,7 @@ async def test_replace_keeps_the_old_token_until_confirmed_across_restarts(
         await select(app, pilot, "metrics")  # a project token
         await pilot.press("p")
         await pilot.pause()
-        assert isinstance(app.screen, ConfirmScreen)
+        assert isinstance(app.screen, ReplaceHandoffScreen)
         await pilot.click("#confirm-go")
         await settle(pilot)
         assert isinstance(app.screen, SecretScreen)
@@ -394,10 +393,11 @@ async def test_create_a_project_token_from_a_template(
 
 
 async def test_create_errors_keep_the_form(sandbox: RunningSandbox, tmp_path: Path) -> None:
-    app = ObservedApp(make_engine(sandbox, tmp_path, "developer"), clock=fixed_clock)
+    app = ObservedApp(make_engine(sandbox, tmp_path), clock=fixed_clock)
     async with app.run_test(size=(150, 50)) as pilot:
         await ready(pilot)
-        screen = await open_create(app, pilot, TokenKind.PROJECT, "opensource/gltui-demo")
+        # mara is a Maintainer of platform/infra (not its Owner)
+        screen = await open_create(app, pilot, TokenKind.PROJECT, "platform/infra")
         # caught before any request: an expiry past the limit
         screen.query_one("#expires", Input).value = "2030-01-01"
         await pilot.pause()
@@ -405,7 +405,7 @@ async def test_create_errors_keep_the_form(sandbox: RunningSandbox, tmp_path: Pa
         assert screen.query_one("#create-go", Button).disabled
         screen.query_one("#expires", Input).value = ""
         screen.query_one("#name", Input).value = "my reader"
-        screen.query_one("#role", Select).value = "owner"  # above dev's Maintainer
+        screen.query_one("#role", Select).value = "owner"  # above mara's Maintainer
         await pilot.pause()
         await pilot.press("ctrl+s")
         await settle(pilot)
@@ -415,8 +415,9 @@ async def test_create_errors_keep_the_form(sandbox: RunningSandbox, tmp_path: Pa
 
 
 async def test_personal_tokens_fall_back_to_gitlabs_prefilled_form(
-    sandbox: RunningSandbox, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    make_sandbox: SandboxFactory, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    sandbox = make_sandbox(version="18")  # before fine-grained tokens (19.2), the web form
     opened: list[str] = []
 
     def fake_open(url: str) -> bool:

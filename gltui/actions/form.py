@@ -14,6 +14,7 @@ from typing import Any
 
 from gltui.domain.access import AccessLevel
 from gltui.domain.errors import ValidationError
+from gltui.domain.granular import FineGrainedForm
 from gltui.domain.scopes import (
     ADMIN_SCOPES,
     DEPLOY_TOKEN_SCOPES,
@@ -29,9 +30,17 @@ from gltui.domain.templates import (
     TemplateVariant,
     render_template,
 )
-from gltui.domain.tokens import Resource, TokenKind
+from gltui.domain.tokens import Owner, Resource, TokenKind
 
-CREATABLE_KINDS = (TokenKind.PERSONAL, TokenKind.PROJECT, TokenKind.GROUP, TokenKind.DEPLOY)
+CREATABLE_KINDS = (
+    TokenKind.PERSONAL,
+    TokenKind.PROJECT,
+    TokenKind.GROUP,
+    TokenKind.DEPLOY,
+    TokenKind.SERVICE_ACCOUNT,
+)
+"""A service account's token is made for an account of a group or project (GitLab's
+``…/service_accounts/:user_id/personal_access_tokens``) from a template's personal scopes."""
 ALL_SCOPES = tuple(sorted(USER_SCOPES | ADMIN_SCOPES | DEPLOY_TOKEN_SCOPES))
 
 
@@ -72,6 +81,11 @@ class CreateForm:
     role: str | None = None
     scopes: tuple[str, ...] | None = None
     """``None``: the template's."""
+    fine_grained: bool = False
+    """The template's fine-grained form (a personal token; ``resource``, when chosen, is
+    the project or group its selected memberships reach)."""
+    account: Owner | None = None
+    """A service account's token: the account (of ``resource``) it is for."""
 
 
 def build_request(
@@ -84,6 +98,7 @@ def build_request(
             expires_at = date.fromisoformat(form.expires.strip())
         except ValueError:
             raise ValidationError("expires", "write the expiry as YYYY-MM-DD") from None
+    fine_grained = form.fine_grained and form.kind is TokenKind.PERSONAL
     return render_template(
         form.template,
         form.kind,
@@ -92,10 +107,13 @@ def build_request(
         resource=form.resource if form.kind is not TokenKind.PERSONAL else None,
         name=form.name or None,
         description=form.description,
-        scopes=form.scopes,
+        scopes=None if fine_grained else form.scopes,
         role=form.role if form.kind.is_resource_token else None,
         expires_at=expires_at,
         max_lifetime_days=max_lifetime_days,
+        fine_grained=fine_grained,
+        memberships=(form.resource,) if fine_grained and form.resource is not None else (),
+        account=form.account if form.kind is TokenKind.SERVICE_ACCOUNT else None,
     )
 
 
@@ -107,7 +125,18 @@ def preview(request: CreateRequest, path: str) -> str:
 
 def template_like(request: CreateRequest, today: date, template_id: str = "like-this") -> Template:
     """A one-off template holding a request's settings ("create like this")."""
-    lifetime = max(1, (request.expires_at - today).days)
+    lifetime = min(max(1, (request.expires_at - today).days), DEFAULT_MAX_LIFETIME_DAYS)
+    if request.granular is not None:  # a fine-grained token: its grants, as they are
+        return Template(
+            id=template_id,
+            title=f"Like {request.name}",
+            description=request.description or "",
+            builtin=False,
+            variants=(),
+            fine_grained=FineGrainedForm(
+                request.granular, f"The permissions of {request.name}.", lifetime
+            ),
+        )
     return Template(
         id=template_id,
         title=f"Like {request.name}",
@@ -117,7 +146,7 @@ def template_like(request: CreateRequest, today: date, template_id: str = "like-
             TemplateVariant(
                 frozenset({request.kind}),
                 request.scopes,
-                min(lifetime, DEFAULT_MAX_LIFETIME_DAYS),
+                lifetime,
                 request.access_level,
             ),
         ),
@@ -126,12 +155,12 @@ def template_like(request: CreateRequest, today: date, template_id: str = "like-
 
 def template_table(request: CreateRequest, title: str, lifetime_days: int) -> dict[str, Any]:
     """``[templates.<id>]`` for "save as template" (what ``template_from_config`` reads)."""
-    table: dict[str, Any] = {
-        "title": title,
-        "kinds": [request.kind.value],
-        "scopes": list(request.scopes),
-        "lifetime_days": max(1, min(lifetime_days, DEFAULT_MAX_LIFETIME_DAYS)),
-    }
+    table: dict[str, Any] = {"title": title, "kinds": [request.kind.value]}
+    if request.granular is not None:
+        table["granular_scopes"] = [grant.payload() for grant in request.granular]
+    else:
+        table["scopes"] = list(request.scopes)
+    table["lifetime_days"] = max(1, min(lifetime_days, DEFAULT_MAX_LIFETIME_DAYS))
     if request.description:
         table["description"] = request.description
     if request.access_level is not None and request.kind.is_resource_token:

@@ -148,16 +148,19 @@ def _describe(
 
 def _row_of(found: Identified, inventory: Inventory) -> Token | None:
     """The inventory row with the same (instance, id family, id)."""
-    if found.id is None:
+    if found.id is None or found.kind not in _FAMILIES:
         return None
-    deploy = found.kind == TokenKind.DEPLOY.value
+    family = _FAMILIES[found.kind]  # a trigger and a PAT may share an id, not a family
     for snapshot in inventory.instances:
         if snapshot.name != found.instance:
             continue
         for token in snapshot.tokens:
-            if token.id == found.id and (token.kind is TokenKind.DEPLOY) == deploy:
+            if token.id == found.id and token.kind.family == family:
                 return token
     return None
+
+
+_FAMILIES = {kind.value: kind.family for kind in TokenKind}
 
 
 def _is_admin(port: GitLabPort) -> bool:

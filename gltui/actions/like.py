@@ -5,9 +5,10 @@ from __future__ import annotations
 from datetime import date, timedelta
 
 from gltui.domain.access import AccessLevel
+from gltui.domain.granular import grants_of
 from gltui.domain.states import expiry_instant
 from gltui.domain.templates import DEFAULT_MAX_LIFETIME_DAYS, CreateRequest
-from gltui.domain.tokens import Token
+from gltui.domain.tokens import Token, TokenKind
 
 
 def lifetime_of(token: Token) -> int:
@@ -22,13 +23,23 @@ def lifetime_of(token: Token) -> int:
 
 def request_like(token: Token, today: date) -> CreateRequest:
     """The same kind, name, scopes, role, description and place, living as long again
-    from today. Works for expired and revoked tokens too."""
+    from today. Works for expired and revoked tokens too. A fine-grained token's copy
+    holds its permissions on its boundaries (one grant per boundary and permission set)."""
     level = None
     if token.access_level is not None and token.kind.is_resource_token:
         try:
             level = AccessLevel(token.access_level)
         except ValueError:
             level = None
+    if token.granular_scopes:  # a fine-grained token: its grants, not "granular"
+        return CreateRequest(
+            kind=token.kind,
+            name=token.name,
+            scopes=(),
+            expires_at=today + timedelta(days=lifetime_of(token)),
+            description=token.description,
+            granular=grants_of(token.granular_scopes),
+        )
     return CreateRequest(
         kind=token.kind,
         name=token.name,
@@ -37,4 +48,5 @@ def request_like(token: Token, today: date) -> CreateRequest:
         description=token.description,
         access_level=level,
         resource=token.resource,
+        account=token.owner if token.kind is TokenKind.SERVICE_ACCOUNT else None,
     )

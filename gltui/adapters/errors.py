@@ -19,6 +19,7 @@ from gltui.adapters.transport import (
     ResponseTooLarge,
     TransportRefusal,
 )
+from gltui.adapters.wire import NO_SUCH_ROUTE
 from gltui.domain.failures import Failure, FailureKind
 from gltui.domain.redact import scrub
 
@@ -75,6 +76,14 @@ def from_http_error(
             return Failure(FailureKind.TOKEN_REVOKED, "the token was revoked", 401)
         return Failure(FailureKind.BAD_TOKEN, f"401 Unauthorized while {action}", 401)
     if status == 403:
+        if body.get("error") == "insufficient_granular_scope":
+            said = _safe(str(body.get("error_description") or body.get("message") or ""), secrets)
+            return Failure(
+                FailureKind.MISSING_PERMISSION,
+                f"the fine-grained token may not do this ({action})"
+                + (f": {said}" if said else ""),
+                403,
+            )
         if body.get("error") == "insufficient_scope":
             needed = _safe(str(body.get("scope", "api")), secrets)[:80]
             return Failure(
@@ -82,6 +91,8 @@ def from_http_error(
             )
         return Failure(FailureKind.FORBIDDEN, f"403 Forbidden while {action}: {detail}", 403)
     if status == 404:
+        if body.get("error") == "404 Not Found" and "message" not in body:
+            return Failure(FailureKind.NOT_FOUND, f"404 while {action}: {NO_SUCH_ROUTE}", 404)
         return Failure(FailureKind.NOT_FOUND, f"404 while {action}: {detail}", 404)
     if status == 429:
         return Failure(FailureKind.RATE_LIMITED, f"429 Too Many Requests while {action}", 429)

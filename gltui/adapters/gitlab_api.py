@@ -23,6 +23,7 @@ import gitlab
 
 from gltui import __version__
 from gltui.adapters.endpoints import (
+    agent_token_path,
     create_path,
     listing_request,
     resource_path,
@@ -31,15 +32,17 @@ from gltui.adapters.endpoints import (
 )
 from gltui.adapters.errors import from_exception
 from gltui.adapters.log import RequestLog
-from gltui.adapters.port import Listing, Page
+from gltui.adapters.port import Listed, Listing, Page
 from gltui.adapters.transport import MAX_RETRIES, GuardedSession, TransportLimits, WaitListener
+from gltui.adapters.variable_rows import sealed
+from gltui.adapters.variables_api import CiVariablesMixin
 from gltui.adapters.wire import ApiFailure, Reply, digits
 from gltui.domain.defaults import DEFAULT_TIMEOUT_SECONDS
 from gltui.domain.failures import Failure, FailureKind
 from gltui.domain.redact import TOKEN_SHAPED_BYTES, scrub
 from gltui.domain.secret import Secret
 from gltui.domain.templates import CreateRequest
-from gltui.domain.tokens import ResourceType, Token
+from gltui.domain.tokens import Resource, ResourceType, Token
 
 
 class RateGate:
@@ -86,8 +89,9 @@ class RateGate:
             self._sleep(pause)
 
 
-class GitLabApi:
-    """Requests to one instance, mapped to safe :class:`ApiFailure` errors."""
+class GitLabApi(CiVariablesMixin):
+    """Requests to one instance, mapped to safe :class:`ApiFailure` errors (CI/CD
+    variables: :class:`~gltui.adapters.variables_api.CiVariablesMixin`)."""
 
     def __init__(
         self,
@@ -159,8 +163,17 @@ class GitLabApi:
             return data
         return _scrubbed(data, self._secrets, keep)
 
-    def get(self, path: str, params: Mapping[str, Any] | None = None, *, action: str) -> Reply:
-        """``GET /api/v4{path}``; ``action`` words any failure ("listing projects")."""
+    def get(
+        self,
+        path: str,
+        params: Mapping[str, Any] | None = None,
+        *,
+        action: str,
+        keep: str | None = None,
+    ) -> Reply:
+        """``GET /api/v4{path}``; ``action`` words any failure ("listing projects");
+        ``keep``: a top-level field left unscrubbed (a CI variable's value, compared and
+        dropped by :mod:`gltui.adapters.variables_api`)."""
         if self.gate is not None:
             self.gate.wait()
         try:
@@ -173,7 +186,7 @@ class GitLabApi:
                 obey_rate_limit=False,
                 retry_transient_errors=False,
             )
-            data = self._clean(response.content, response.json())
+            data = self._clean(response.content, response.json(), keep=keep)
         except Exception as error:
             raise ApiFailure(
                 from_exception(error, action, timeout=self.timeout, secrets=self._secrets)
@@ -193,6 +206,7 @@ class GitLabApi:
         *,
         action: str,
         hide: tuple[str, ...] = (),
+        query: Mapping[str, Any] | None = None,
     ) -> Reply:
         """A write (``POST``/``DELETE``); ``data`` is ``None`` for an empty answer (204).
 
@@ -206,6 +220,7 @@ class GitLabApi:
             response = self.client().http_request(
                 method.lower(),
                 path,
+                query_data=dict(query or {}),
                 post_data=dict(body) if body is not None else None,
                 timeout=self.timeout,
                 max_retries=0,
@@ -263,10 +278,12 @@ class GitLabApi:
     def page(self, listing: Listing, number: int, per_page: int) -> Page:
         """Page ``number`` of ``listing``, with what its headers say of the rest."""
         path, params = listing_request(listing)
+        keep = "value" if listing.what is Listed.CI_VARIABLES else None  # sealed, not scrubbed
         reply = self.get(
-            path, {**params, "page": number, "per_page": per_page}, action=listing.action
+            path, {**params, "page": number, "per_page": per_page}, action=listing.action, keep=keep
         )
-        return Page(reply.data, reply.header_int("X-Total-Pages"), reply.header_int("X-Next-Page"))
+        rows = sealed(reply.data) if keep else reply.data
+        return Page(rows, reply.header_int("X-Total-Pages"), reply.header_int("X-Next-Page"))
 
     def resources(
         self, resource_type: ResourceType, min_access_level: int, search: str = ""
@@ -296,19 +313,36 @@ class GitLabApi:
             )
         return data
 
-    def revoke(self, token: Token) -> None:
-        """``DELETE`` the token (its endpoint depends on its kind)."""
-        self.send("DELETE", revoke_path(token), action="revoking a token")
+    def revoke(
+        self, token: Token, version: str | None = None, *, is_admin: bool | None = None
+    ) -> None:
+        """``DELETE`` the token (its endpoint depends on its kind, and for a service
+        account's, on the version and on whether gltui is an administrator)."""
+        path = revoke_path(token, version, is_admin=is_admin)
+        self.send("DELETE", path, action="revoking a token")
 
     def rotate(self, token: Token, expires_at: date | None, version: str | None) -> Any:
-        """``POST .../rotate``; an expiry only where the version accepts one (16.6+)."""
+        """``POST .../rotate`` (a runner: ``.../reset_authentication_token``); an expiry
+        only where the version accepts one (16.6+; a service account's 17.9+)."""
         call = rotate_call(token, version)
         body = {"expires_at": expires_at.isoformat()} if expires_at and call.accepts_expiry else {}
-        return self.send("POST", call.path, body, action="rotating a token").data
+        action = "resetting a runner's token" if call.resets else "rotating a token"
+        return self.send("POST", call.path, body, action=action).data
 
-    def create(self, request: CreateRequest, *, user_id: int, is_admin: bool) -> Any:
-        """``POST`` the request to the endpoint its kind needs."""
-        path = create_path(request, user_id=user_id, is_admin=is_admin)
+    def create(
+        self,
+        request: CreateRequest,
+        *,
+        user_id: int,
+        is_admin: bool,
+        version: str | None = None,
+        own_user_id: int | None = None,
+    ) -> Any:
+        """``POST`` the request to the endpoint its kind (and, for a fine-grained token,
+        the version and whose token it is) needs."""
+        path = create_path(
+            request, user_id=user_id, is_admin=is_admin, version=version, own_user_id=own_user_id
+        )
         return self.send("POST", path, request.api_payload(), action="creating a token").data
 
     # --- by value (incident response): the value is sent, never kept or logged ----
@@ -326,16 +360,24 @@ class GitLabApi:
             log=self.log,
         )
 
-    def describe_by_value(self, value: Secret) -> dict[str, Any]:
-        """``GET /personal_access_tokens/self`` signed in with ``value`` (any scope)."""
+    def object_by_value(
+        self, value: Secret, path: str, action: str, missing: str
+    ) -> dict[str, Any]:
+        """``GET path`` signed in with ``value``: the object GitLab answers (``missing``
+        words the failure when the answer is none)."""
         api = self._as(value)
         try:
-            data = api.get("/personal_access_tokens/self", action="asking the token itself").data
+            data = api.get(path, action=action).data
         finally:
             api.close()
         if not isinstance(data, dict):
-            raise ApiFailure(Failure(FailureKind.BAD_RESPONSE, "GitLab did not describe the token"))
+            raise ApiFailure(Failure(FailureKind.BAD_RESPONSE, missing))
         return data
+
+    def describe_by_value(self, value: Secret) -> dict[str, Any]:
+        """``GET /personal_access_tokens/self`` signed in with ``value`` (any scope)."""
+        path, missing = "/personal_access_tokens/self", "GitLab did not describe the token"
+        return self.object_by_value(value, path, "asking the token itself", missing)
 
     def revoke_self_by_value(self, value: Secret) -> None:
         """``DELETE /personal_access_tokens/self`` signed in with ``value``: the token
@@ -385,6 +427,20 @@ class GitLabApi:
         data = self.get(f"/users/{user_id}", action="reading the token's owner").data
         return data if isinstance(data, dict) else {}
 
+    def runner(self, runner_id: int) -> dict[str, Any]:
+        """``GET /runners/:id``: a runner's details, its token's expiry among them."""
+        return self._one(f"/runners/{runner_id}", f"runner {runner_id}")
+
+    def agent_token(self, project: Resource, agent_id: int, token_id: int) -> dict[str, Any]:
+        """``GET …/cluster_agents/:agent_id/tokens/:token_id``: one token, its last use."""
+        return self._one(agent_token_path(project, agent_id, token_id), f"agent token {token_id}")
+
+    def _one(self, path: str, what: str) -> dict[str, Any]:
+        data = self.get(path, action=f"reading {what}").data
+        if not isinstance(data, dict):
+            raise ApiFailure(Failure(FailureKind.BAD_RESPONSE, f"GitLab did not describe {what}"))
+        return data
+
     def close(self) -> None:
         """Close every thread's HTTP session."""
         with self._lock:
@@ -398,17 +454,19 @@ SCRUB_DEPTH = 64
 
 
 def _scrubbed(data: Any, secrets: tuple[str, ...], keep: str | None, depth: int = 0) -> Any:
-    """Every string in ``data`` scrubbed, except the top-level field ``keep``."""
+    """Every string in ``data`` scrubbed, except the field ``keep`` of the top-level
+    object, or of each object of a top-level list (a CI/CD variables listing's rows)."""
     if depth > SCRUB_DEPTH:
         return None
     if isinstance(data, str):
         return scrub(data, secrets)
     if isinstance(data, list):
-        return [_scrubbed(item, secrets, None, depth + 1) for item in data]
+        rows_keep = keep if depth == 0 else None
+        return [_scrubbed(item, secrets, rows_keep, depth + 1) for item in data]
     if isinstance(data, dict):
-        return {
+        return {  # ``keep`` is only ever passed to the top-level object or a top-level row
             scrub(str(key), secrets): (
-                value if depth == 0 and key == keep else _scrubbed(value, secrets, None, depth + 1)
+                value if key == keep else _scrubbed(value, secrets, None, depth + 1)
             )
             for key, value in data.items()
         }

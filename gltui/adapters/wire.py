@@ -11,7 +11,17 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from gltui.domain.failures import Failure
+from gltui.domain.failures import Failure, FailureKind
+
+NO_SUCH_ROUTE = "GitLab has no such route"
+"""How a 404 from GitLab's catch-all route (``{"error":"404 Not Found"}``: an endpoint
+this version does not have) ends, unlike a missing project or user
+(``{"message":"404 ... Not Found"}``): capability detection reads it."""
+
+
+def is_missing_route(failure: Failure) -> bool:
+    """A 404 saying the endpoint does not exist here (yet), not that a thing is missing."""
+    return failure.kind is FailureKind.NOT_FOUND and failure.message.endswith(NO_SUCH_ROUTE)
 
 
 class ApiFailure(Exception):

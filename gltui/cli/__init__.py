@@ -1,5 +1,5 @@
-"""The ``gltui`` command: dashboard (default), demo, report, exporter, revoke, create, config,
-identify, scan-local, sandbox.
+"""The ``gltui`` command: dashboard (default), demo, report, exporter, revoke, create, rotate,
+replace, config, identify, scan-local, scan-deployed, sandbox.
 
 Sub-commands import what they need lazily so ``gltui --help`` stays fast and
 ``gltui sandbox`` never loads Textual. Errors end as one line on stderr and a
@@ -23,6 +23,7 @@ from gltui.cli.run import (
     run_report,
     run_revoke,
     run_sandbox,
+    run_scan_deployed,
     run_scan_local,
 )
 
@@ -57,6 +58,11 @@ def main(argv: Sequence[str] | None = None) -> int:
             return run_identify(args)
         except KeyboardInterrupt:
             return EXIT_ERROR
+    if args.command == "scan-deployed":
+        try:
+            return run_scan_deployed(args)
+        except KeyboardInterrupt:
+            return EXIT_ERROR
     if args.command == "scan-local":
         try:
             return run_scan_local(args)
@@ -65,6 +71,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.command in ("revoke", "create"):
         try:
             return run_revoke(args) if args.command == "revoke" else run_create(args)
+        except KeyboardInterrupt:
+            return EXIT_ERROR
+    if args.command in ("rotate", "replace"):
+        from gltui.cli.handoff import run_handoff_command
+
+        try:
+            return run_handoff_command(args)
         except KeyboardInterrupt:
             return EXIT_ERROR
     return run_dashboard(args)

@@ -9,7 +9,7 @@ import sys
 from collections.abc import Mapping
 from dataclasses import replace
 from pathlib import Path
-from typing import TYPE_CHECKING, NoReturn
+from typing import TYPE_CHECKING, NoReturn, TextIO
 
 if TYPE_CHECKING:
     from gltui.adapters.log import RequestLog
@@ -124,6 +124,43 @@ def writable_spec(args: argparse.Namespace, command: str) -> tuple[InstanceSpec,
         print(f"{command}: {printable_said(spec.token_problem)}", file=sys.stderr)
         return None
     return spec, config
+
+
+def named_token_spec(
+    args: argparse.Namespace, command: str, what: str = "the token"
+) -> tuple[InstanceSpec, Config] | None:
+    """:func:`writable_spec` for a command that acts on tokens named by ``--id`` or
+    ``--name`` (revoke, rotate, replace): it also refuses, after saying so, when neither
+    is given."""
+    found = writable_spec(args, command)
+    if found is not None and not args.id and not args.name:
+        print(f"{command}: name {what} with --id or --name", file=sys.stderr)
+        return None
+    return found
+
+
+def chosen_specs(
+    args: argparse.Namespace, command: str
+) -> tuple[Config, list[InstanceSpec]] | None:
+    """The configuration and its instances, each with the process's API log, narrowed to
+    those ``--instance`` names (one name or a list; none given: all); ``None`` after the
+    configuration said why it cannot be read. An empty list is the caller's to word."""
+    from gltui.wiring.specs import instance_specs
+
+    config = load(args, command)
+    if config is None:
+        return None
+    specs = [replace(spec, request_log=args.request_log) for spec in instance_specs(config)]
+    wanted = [args.instance] if isinstance(args.instance, str) else args.instance
+    if wanted:
+        specs = [spec for spec in specs if spec.name in wanted]
+    return config, specs
+
+
+def confirming_stream() -> TextIO | None:
+    """Where a confirmation is typed: stdin while a person is at the terminal (stdin and
+    stderr both one), else ``None`` (the command then needs ``--yes``)."""
+    return sys.stdin if sys.stdin.isatty() and sys.stderr.isatty() else None
 
 
 def request_log(path: str | None) -> RequestLog | None:

@@ -14,11 +14,17 @@ import argparse
 import getpass
 import json
 import sys
-from dataclasses import replace
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, TextIO
 
-from gltui.cli.common import EXIT_ERROR, EXIT_OK, EXIT_USAGE, engine_for, load
+from gltui.cli.common import (
+    EXIT_ERROR,
+    EXIT_OK,
+    EXIT_USAGE,
+    chosen_specs,
+    confirming_stream,
+    engine_for,
+)
 from gltui.domain.display import printable
 from gltui.domain.secret import Secret
 from gltui.domain.token_shape import shape_of
@@ -40,17 +46,14 @@ def read_value(stream: TextIO) -> Secret:
 def identify_command(args: argparse.Namespace) -> int:
     from gltui.actions.identify import identify
     from gltui.inventory.connect import api_for
-    from gltui.wiring.specs import instance_specs
 
-    config = load(args, COMMAND)
-    if config is None:
+    chosen = chosen_specs(args, COMMAND)
+    if chosen is None:
         return EXIT_USAGE
-    specs = [replace(spec, request_log=args.request_log) for spec in instance_specs(config)]
-    if args.instance:
-        specs = [spec for spec in specs if spec.name == args.instance]
-        if not specs:
-            print(f"{COMMAND}: no instance {printable(args.instance)!r}", file=sys.stderr)
-            return EXIT_USAGE
+    config, specs = chosen
+    if args.instance and not specs:
+        print(f"{COMMAND}: no instance {printable(args.instance)!r}", file=sys.stderr)
+        return EXIT_USAGE
     specs = [spec for spec in specs if not spec.token_problem]
     if not specs:
         print(f"{COMMAND}: no instance configured with a usable token", file=sys.stderr)
@@ -97,7 +100,7 @@ def _confirmed(args: argparse.Namespace, own: bool, instance: str) -> bool:
     if args.yes and (not own or args.including_own):
         return True
     word = f"revoke {instance}" if own else "revoke"
-    if args.yes or not (sys.stdin.isatty() and sys.stderr.isatty()):
+    if args.yes or confirming_stream() is None:
         needs = "--yes --including-own" if own else "--yes"
         print(
             f"{COMMAND}: not confirmed; type {word!r} at a terminal or pass {needs}",

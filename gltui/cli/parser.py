@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any
 
 from gltui import __version__
 from gltui.actions.form import CREATABLE_KINDS
+from gltui.cli.handoff import add_handoff_parsers
 from gltui.domain.audit import Flag
 from gltui.domain.states import TokenState
 from gltui.domain.tokens import TokenKind
@@ -183,6 +184,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     report.add_argument("--demo", action="store_true", help="report on the demo sandboxes")
     add_action_parsers(commands)
+    add_handoff_parsers(commands)
     add_exporter_parser(commands)
     sandbox = commands.add_parser(
         "sandbox",
@@ -222,7 +224,7 @@ def build_parser() -> argparse.ArgumentParser:
         dest="gitlab_version",
         default="current",
         metavar="X.Y.Z",
-        help="GitLab version to emulate, or a profile: current, 16, 15 (default current)",
+        help="GitLab version to emulate, or a profile: current (19.6), 18, 16, 15",
     )
     sandbox.add_argument("--verbose", action="store_true", help="log requests (no query strings)")
     return parser
@@ -305,13 +307,27 @@ def add_action_parsers(commands: Any) -> None:
         "asking a token about itself updates its last-used time on GitLab)",
     )
     scan_local.add_argument("--json", action="store_true", help="the rows as JSON on stdout")
+    scan_deployed = commands.add_parser(
+        "scan-deployed",
+        help="which CI/CD variables of your projects and groups hold which GitLab tokens",
+        description="List the CI/CD variables of the projects you maintain and the groups you "
+        "own, and identify each GitLab token a value holds by asking GitLab with it (GET "
+        "/personal_access_tokens/self: this updates that token's last-used time). Values are "
+        "never shown or stored; the variables found holding a token are remembered so the "
+        "dashboard says where each token is deployed. Exit codes: 0 the scan ran, 1 an "
+        "instance could not be scanned, 2 bad usage.",
+    )
+    scan_deployed.add_argument(
+        "--instance", action="append", metavar="NAME", help="scan only this one (repeatable)"
+    )
+    scan_deployed.add_argument("--json", action="store_true", help="the findings as JSON")
     create = commands.add_parser(
         "create",
         help="create a token from a template; prints its value once, on stdout",
         description="Create a token from a template. Exit codes: 0 created (the value is on "
         "stdout), 1 refused or failed, 2 bad usage, 3 finish in GitLab's web form (its "
-        "prefilled address is on stdout: only administrators can create personal tokens "
-        "through the API).",
+        "prefilled address is on stdout: before GitLab 19.2 only administrators can create "
+        "personal tokens through the API; from 19.2 everyone creates fine-grained ones).",
     )
     create.add_argument("--template", required=True, metavar="ID")
     create.add_argument("--instance", metavar="NAME", help="needed when several are configured")
@@ -319,7 +335,28 @@ def add_action_parsers(commands: Any) -> None:
     target = create.add_mutually_exclusive_group()
     target.add_argument("--project", metavar="PATH", help="e.g. acme/website")
     target.add_argument("--group", metavar="PATH", help="e.g. acme")
+    create.add_argument(
+        "--account",
+        metavar="USERNAME|ID",
+        help="--kind service_account: which service account of --project/--group",
+    )
     create.add_argument("--name", help="default: the template's id")
     create.add_argument("--expires", type=iso_day, metavar="YYYY-MM-DD")
     create.add_argument("--role", help="project/group tokens: guest, reporter, developer, ...")
+    variant = create.add_mutually_exclusive_group()
+    variant.add_argument(
+        "--fine-grained",
+        dest="fine_grained",
+        action="store_const",
+        const=True,
+        help="a fine-grained personal token (GitLab 19.2+; the default there when the "
+        "template has one); --project/--group names the project or group it may reach",
+    )
+    variant.add_argument(
+        "--legacy",
+        dest="fine_grained",
+        action="store_const",
+        const=False,
+        help="a personal token with the template's legacy scopes",
+    )
     create.add_argument("--json", action="store_true", help="the token and its value as JSON")

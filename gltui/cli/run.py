@@ -25,8 +25,10 @@ from gltui.cli.common import (
     EXIT_USAGE,
     config_path,
     configured_engine,
+    confirming_stream,
     leave,
     load,
+    named_token_spec,
     reload_engine,
     writable_spec,
 )
@@ -283,11 +285,8 @@ def run_revoke(args: argparse.Namespace) -> int:
 
     from gltui.actions.command import run_revoke
 
-    found = writable_spec(args, "gltui revoke")
+    found = named_token_spec(args, "gltui revoke", "the tokens")
     if found is None:
-        return EXIT_USAGE
-    if not args.id and not args.name:
-        print("gltui revoke: name the tokens with --id or --name", file=sys.stderr)
         return EXIT_USAGE
     return run_revoke(
         found[0],
@@ -300,7 +299,7 @@ def run_revoke(args: argparse.Namespace) -> int:
         as_json=args.json,
         out=sys.stdout,
         err=sys.stderr,
-        ask=sys.stdin if sys.stdin.isatty() and sys.stderr.isatty() else None,
+        ask=confirming_stream(),
     )
 
 
@@ -334,6 +333,8 @@ def run_create(args: argparse.Namespace) -> int:
         as_json=args.json,
         out=sys.stdout,
         err=sys.stderr,
+        fine_grained=args.fine_grained,
+        account=args.account,
     )
 
 
@@ -341,6 +342,12 @@ def run_scan_local(args: argparse.Namespace) -> int:
     from gltui.cli.scan_local import scan_local_command
 
     return scan_local_command(args)
+
+
+def run_scan_deployed(args: argparse.Namespace) -> int:
+    from gltui.cli.scan_deployed import scan_deployed_command
+
+    return scan_deployed_command(args)
 
 
 def run_identify(args: argparse.Namespace) -> int:

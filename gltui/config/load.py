@@ -24,7 +24,9 @@ from urllib.parse import urlsplit
 import platformdirs
 
 from gltui.config.files import read_config_bytes
+from gltui.config.handoffs import parse_handoffs
 from gltui.config.model import (
+    DEFAULT_ROTATION_DAYS,
     DEFAULT_STALE_AFTER_DAYS,
     Config,
     ConfigError,
@@ -70,6 +72,7 @@ def _number(value: float) -> str:
 NUMERIC_BOUNDS: dict[str, Bound] = {
     "settings.expiring_window_days": Bound(1, 3650, "days"),
     "settings.stale_after_days": Bound(1, 36500, "days"),
+    "settings.rotation_days": Bound(1, 400, "days"),
     "instances.timeout": Bound(0.1, 600, "seconds", whole=False),
     "instances.concurrency": Bound(1, 64, "requests in flight"),
     "instances.walk_timeout": Bound(5, 86400, "seconds", whole=False),
@@ -85,8 +88,8 @@ works or is refused here, by name."""
 
 Number = TypeVar("Number", int, float)
 
-_TOP_KEYS = ("settings", "instances", "templates")
-_SETTINGS_KEYS = ("expiring_window_days", "stale_after_days", "theme", "keys")
+_TOP_KEYS = ("settings", "instances", "templates", "handoffs")
+_SETTINGS_KEYS = ("expiring_window_days", "stale_after_days", "theme", "keys", "rotation_days")
 _INSTANCE_KEYS = (
     "name",
     "url",
@@ -288,6 +291,7 @@ def _settings(path: Path, data: object) -> Settings:
         stale_after_days=table.number("stale_after_days", DEFAULT_STALE_AFTER_DAYS),
         theme=table.get("theme", str, "a theme name"),
         keys=tuple(sorted(keys.data.items())),
+        rotation_days=table.number("rotation_days", DEFAULT_ROTATION_DAYS),
     )
 
 
@@ -350,10 +354,10 @@ def load_config(path: Path, environ: Mapping[str, str] = os.environ) -> Config:
             templates.append(template_from_config(template_id, template.data))
         except ValidationError as error:
             raise ConfigError(path, error.field, error.message) from None
-    warnings = []
+    handoffs, warnings = parse_handoffs(path, data.get("handoffs", []), [i.name for i in instances])
     if any(i.token.inline is not None for i in instances) and _readable_by_others(path):
         warnings.append(
             f"{path} holds an inline token and others can read it: run chmod 600 {path} "
             "(or use token_env / token_command)"
         )
-    return Config(path, settings, tuple(instances), tuple(templates), tuple(warnings))
+    return Config(path, settings, tuple(instances), tuple(templates), tuple(warnings), handoffs)

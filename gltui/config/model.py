@@ -13,12 +13,16 @@ from gltui.domain.defaults import (
     DEFAULT_TIMEOUT_SECONDS,
     DEFAULT_WALK_SECONDS,
 )
+from gltui.domain.handoff import Handoff
 from gltui.domain.secret import Secret
 from gltui.domain.states import DEFAULT_EXPIRING_WINDOW_DAYS
 from gltui.domain.templates import BUILTIN_TEMPLATES, Template
 from gltui.domain.tokens import TokenKind
 
 DEFAULT_STALE_AFTER_DAYS = 90
+DEFAULT_ROTATION_DAYS = 90
+"""How long a rotated or replaced token lives unless told otherwise (spillkit's default;
+never GitLab's one week), capped by the instance's maximum lifetime."""
 
 
 class ConfigError(ValueError):
@@ -86,6 +90,8 @@ class Settings:
     theme: str | None = None
     keys: tuple[tuple[str, str], ...] = ()
     """Binding id -> keys, e.g. ("refresh", "f5")."""
+    rotation_days: int = DEFAULT_ROTATION_DAYS
+    """Days a rotated or replaced token lives (capped by the instance's maximum)."""
 
 
 @dataclass(frozen=True)
@@ -97,6 +103,8 @@ class Config:
     instances: tuple[InstanceConfig, ...] = ()
     templates: tuple[Template, ...] = ()
     warnings: tuple[str, ...] = ()
+    handoffs: tuple[Handoff, ...] = ()
+    """Where each token's new value goes when it is rotated or replaced."""
 
     @property
     def audit_rules(self) -> AuditRules:

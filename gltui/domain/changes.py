@@ -15,6 +15,7 @@ from enum import StrEnum
 from typing import Any
 
 from gltui.domain.display import owner_label
+from gltui.domain.replaced import Succession, replacements
 from gltui.domain.states import DEFAULT_EXPIRING_WINDOW_DAYS, TokenState, classify
 from gltui.domain.tokens import Token, TokenKind
 
@@ -97,6 +98,9 @@ class Change(StrEnum):
     EXPIRED = "expired"
     REVOKED = "revoked"
     ROTATED = "rotated"
+    REPLACED = "replaced"
+    """Revoked or expired since, with a working successor: nothing to do
+    (:mod:`gltui.domain.replaced`)."""
     VANISHED = "vanished"
 
 
@@ -161,15 +165,20 @@ def changes_since(
     window: int = DEFAULT_EXPIRING_WINDOW_DAYS,
     *,
     instances: Iterable[str] | None = None,
+    links: Iterable[Succession] = (),
 ) -> list[TokenChange]:
     """Every change from ``baseline`` to ``tokens`` at ``now``.
 
     ``instances`` limits the comparison to instances whose tokens are known now (an
     instance that could not be read must not report all its tokens as vanished);
-    by default, every instance that has tokens.
+    by default, every instance that has tokens. A token that was revoked or expired
+    since and has a working successor (``links``: the recorded successions; see
+    :mod:`gltui.domain.replaced`) is :attr:`Change.REPLACED`, not work to do.
     """
+    everything = list(tokens)
+    replaced = replacements(everything, now, links)
     current: dict[str, dict[str, Token]] = {}
-    for token in tokens:
+    for token in everything:
         current.setdefault(token.instance, {})[seen_key(token)] = token
     names = set(current) if instances is None else set(instances)
     found: list[TokenChange] = []
@@ -195,7 +204,9 @@ def changes_since(
             state = classify(current_token, now, window)
             if state is old.state:
                 continue
-            if state is TokenState.REVOKED:
+            if not state.is_active and current_token.identity in replaced:
+                found.append(TokenChange(Change.REPLACED, old, current_token))
+            elif state is TokenState.REVOKED:
                 found.append(TokenChange(Change.REVOKED, old, current_token))
             elif state is TokenState.EXPIRED:
                 found.append(TokenChange(Change.EXPIRED, old, current_token))

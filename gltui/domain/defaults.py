@@ -29,5 +29,9 @@ DEFAULT_KINDS = frozenset(
         TokenKind.GROUP,
         TokenKind.DEPLOY,
         TokenKind.SERVICE_ACCOUNT,
+        TokenKind.TRIGGER,
+        TokenKind.CLUSTER_AGENT,
+        TokenKind.RUNNER,
     }
 )
+"""Every kind: a kind this instance or role cannot have is skipped quietly by the walk."""

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 
 from gltui.domain.redact import scrub
-from gltui.domain.tokens import Token
+from gltui.domain.tokens import GranularScope, ResourceType, Token, TokenKind
 
 
 def printable(text: str) -> str:
@@ -49,12 +49,113 @@ def describe(token: Token) -> str:
 
 
 def owner_label(token: Token) -> str:
-    """Who or what a token belongs to: its project/group path, else its owner."""
+    """Who or what a token belongs to: its project/group path, else its owner (a runner
+    GitLab names no place or creator for: ``instance runner``)."""
     if token.resource is not None:
         return token.resource.path or f"{token.resource.type.value} {token.resource.id}"
     if token.owner is not None and token.owner.username:
         return token.owner.username
+    if token.kind is TokenKind.RUNNER and token.runner_type:
+        return f"{runner_type_label(token.runner_type)} runner"
     return "-"
+
+
+KIND_LABELS = {
+    TokenKind.PERSONAL: "personal",
+    TokenKind.IMPERSONATION: "impers.",
+    TokenKind.PROJECT: "project",
+    TokenKind.GROUP: "group",
+    TokenKind.DEPLOY: "deploy",
+    TokenKind.SERVICE_ACCOUNT: "svc acct",
+    TokenKind.TRIGGER: "trigger",
+    TokenKind.CLUSTER_AGENT: "agent",
+    TokenKind.RUNNER: "runner",
+}
+"""The table's kind column: eight cells at most, so that the column fits beside the
+others at 120 columns (machine formats and ``--kind`` keep :class:`TokenKind`'s values)."""
+
+KIND_WORDS = {
+    TokenKind.PERSONAL: "personal access token",
+    TokenKind.IMPERSONATION: "impersonation token",
+    TokenKind.PROJECT: "project access token",
+    TokenKind.GROUP: "group access token",
+    TokenKind.DEPLOY: "deploy token",
+    TokenKind.SERVICE_ACCOUNT: "service account token",
+    TokenKind.TRIGGER: "pipeline trigger token",
+    TokenKind.CLUSTER_AGENT: "cluster agent token",
+    TokenKind.RUNNER: "runner authentication token",
+}
+"""Each kind in words, for the details pane."""
+
+
+def kind_label(kind: TokenKind) -> str:
+    """The kind's short label (:data:`KIND_LABELS`)."""
+    return KIND_LABELS.get(kind, kind.value)
+
+
+def runner_type_label(runner_type: str) -> str:
+    """``instance_type`` -> ``instance`` (a type GitLab adds later keeps its name)."""
+    return runner_type.removesuffix("_type")
+
+
+KnownPaths = Mapping[tuple[ResourceType, int], str]
+"""Project and group paths by id, as far as an inventory knows them (from its resource
+and deploy tokens): what names a fine-grained token's ``selected_memberships``."""
+
+
+def known_paths(tokens: Iterable[Token]) -> dict[tuple[ResourceType, int], str]:
+    """Every project and group path the tokens' resources name."""
+    return {
+        (token.resource.type, token.resource.id): token.resource.path
+        for token in tokens
+        if token.resource is not None and token.resource.path
+    }
+
+
+def boundary_label(scope: GranularScope, paths: KnownPaths | None = None) -> str:
+    """Where a fine-grained scope applies: ``all_memberships``, ``project #6``, or
+    ``project acme/api`` when the path is known. Raw text: GitLab chose the boundary
+    name and a path's owner chose the path, so each format escapes it its own way."""
+    named = []
+    for kind, ident in (
+        (ResourceType.PROJECT, scope.project_id),
+        (ResourceType.GROUP, scope.group_id),
+    ):
+        if ident is not None:
+            path = (paths or {}).get((kind, ident))
+            named.append(f"{kind.value} {path}" if path else f"{kind.value} #{ident}")
+    return " + ".join(named) or scope.access
+
+
+def granular_summary(
+    scopes: Iterable[GranularScope], *, shown: int | None = 1, paths: KnownPaths | None = None
+) -> str:
+    """``all_memberships(read_job,+2); project #6(read_deploy_token)``: each boundary and
+    its first ``shown`` permissions (all of them with ``None``), the rest counted. Raw
+    text, as :func:`boundary_label`."""
+    parts = []
+    for scope in scopes:
+        permissions = list(scope.permissions)
+        if shown is not None and len(permissions) > shown:
+            permissions = [*permissions[:shown], f"+{len(permissions) - shown}"]
+        parts.append(f"{boundary_label(scope, paths)}({','.join(permissions) or 'none'})")
+    return "; ".join(parts) or "boundaries not listed"
+
+
+def access_summary(token: Token, *, shown: int | None = 1) -> str:
+    """What a token may do, in one line: its scopes (``api, read_user``), or for a
+    fine-grained token ``fine-grained: all_memberships(read_job,+2)`` instead of GitLab's
+    placeholder scope ``granular`` (empty for a legacy token without scopes). Raw text,
+    as :func:`boundary_label`."""
+    if token.granular_scopes is None:
+        return ", ".join(token.scopes)
+    return "fine-grained: " + granular_summary(token.granular_scopes, shown=shown)
+
+
+def token_type(token: Token) -> str:
+    """``fine_grained`` or ``legacy`` (every scope-based token, deploy tokens too): the
+    two values machine formats label a token with."""
+    return "fine_grained" if token.is_fine_grained else "legacy"
 
 
 def grouped(count: int) -> str:

@@ -22,6 +22,9 @@ class FailureKind(StrEnum):
     TOKEN_EXPIRED = "token_expired"
     TOKEN_REVOKED = "token_revoked"
     MISSING_SCOPE = "missing_scope"
+    MISSING_PERMISSION = "missing_permission"
+    """A fine-grained token refused one route (403 ``insufficient_granular_scope``): it
+    lacks that permission there, which costs that listing or action, not the instance."""
     FORBIDDEN = "forbidden"
     NOT_FOUND = "not_found"
     RATE_LIMITED = "rate_limited"
@@ -45,6 +48,9 @@ _ADVICE = {
     "update the configuration.",
     FailureKind.MISSING_SCOPE: "The token lacks a needed scope: give gltui a token with "
     "read_api (api to revoke, rotate and create).",
+    FailureKind.MISSING_PERMISSION: "gltui's fine-grained token lacks the permission for "
+    "this: `gltui config check` names the ones gltui needs to read and to act; give gltui "
+    "a token that holds them.",
     FailureKind.FORBIDDEN: "GitLab refused: you may lack the role, or an administrator "
     "disabled access tokens here.",
     FailureKind.NOT_FOUND: "Not found: it may have been deleted, or the URL is not a GitLab API.",

@@ -12,6 +12,7 @@ from datetime import datetime
 
 from gltui.domain.audit import AuditRules, Flag
 from gltui.domain.changes import Baseline, Change, TokenChange, changes_since
+from gltui.domain.replaced import Succession
 from gltui.domain.states import TokenState, classify, days_until_expiry
 from gltui.domain.tokens import Token
 
@@ -50,13 +51,16 @@ def build_review(
     *,
     rules: AuditRules | None = None,
     instances: Iterable[str] | None = None,
+    links: Iterable[Succession] = (),
 ) -> Review:
     """The review of ``tokens`` at ``now`` against ``baseline`` (``None``: no changes to
-    show, the first review starts the record). ``instances``: the ones read now."""
+    show, the first review starts the record). ``instances``: the ones read now;
+    ``links``: the recorded successions, by which a token revoked or expired since is
+    *replaced* (nothing to do) rather than expired (:mod:`gltui.domain.replaced`)."""
     rules = rules or AuditRules()
     everything = list(tokens)
     changes = (
-        changes_since(baseline.seen, everything, now, window, instances=instances)
+        changes_since(baseline.seen, everything, now, window, instances=instances, links=links)
         if baseline is not None
         else []
     )

@@ -105,6 +105,8 @@ def _why_not(scope: str, kind: TokenKind, *, is_admin: bool) -> str:
     if kind is TokenKind.DEPLOY:
         return f"{scope!r} is not a deploy-token scope"
     if scope in ADMIN_SCOPES:
+        if kind is TokenKind.SERVICE_ACCOUNT:
+            return f"{scope!r} is for administrators; a service account is not one"
         if kind.is_resource_token:
             return f"{scope!r} is for administrators' personal tokens, not {kind} tokens"
         if not is_admin:

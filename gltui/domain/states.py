@@ -149,6 +149,15 @@ class StateCounts:
         """Every token counted once (expiring tokens are inside ``active``)."""
         return self.active + self.revoked + self.expired
 
+    def __add__(self, other: StateCounts) -> StateCounts:
+        """The cards over both sets of tokens."""
+        return StateCounts(
+            active=self.active + other.active,
+            expiring=self.expiring + other.expiring,
+            revoked=self.revoked + other.revoked,
+            expired=self.expired + other.expired,
+        )
+
 
 def count_states(
     tokens: Iterable[Token], now: datetime, window_days: int = DEFAULT_EXPIRING_WINDOW_DAYS

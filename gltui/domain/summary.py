@@ -12,7 +12,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 
-from gltui.domain.states import TokenState, expiry_instant, state_at, window_end
+from gltui.domain.states import StateCounts, TokenState, expiry_instant, state_at, window_end
 from gltui.domain.tokens import Token
 
 _EPOCH_DAY = date(1970, 1, 1).toordinal()
@@ -55,6 +55,27 @@ class ExpirySummary:
         for revoked, instant, _ in self.rows:
             yield state_at(revoked, instant, moment, end)
 
+    def counts(self, now: datetime, window_days: int) -> StateCounts:
+        """``tally(self.states(now, window_days))`` in one loop, :func:`state_at`'s rule
+        inlined: the first frame counts every cached token this way (measured at
+        10,000: ~4 -> ~1 ms); ``tests/test_snapshot_speedups.py`` checks the two agree."""
+        moment, end = now.timestamp(), window_end(now, window_days).timestamp()
+        active = expiring = revoked = expired = 0
+        for is_revoked, instant, _ in self.rows:
+            if is_revoked:
+                revoked += 1
+            elif instant is None:
+                active += 1
+            elif instant <= moment:
+                expired += 1
+            elif instant < end:
+                expiring += 1
+            else:
+                active += 1
+        return StateCounts(
+            active=active + expiring, expiring=expiring, revoked=revoked, expired=expired
+        )
+
     def upcoming_days(self, now: datetime) -> Iterator[int]:
         """Days until expiry of the tokens still working at ``now`` (for the chart)."""
         moment, today = now.timestamp(), now.date().toordinal()
@@ -80,13 +101,16 @@ class ExpirySummary:
         if not isinstance(data, list):
             raise ValueError("an expiry summary is a list")
         rows: list[tuple[bool, float | None, int | None]] = []
+        append, number = rows.append, (int, float)  # read at every cold start: 10,000 rows
         for row in data:
             if not isinstance(row, list) or len(row) != 3:
                 raise ValueError("an expiry summary row has three fields")
             revoked, instant, day = row
-            if instant is not None and not isinstance(instant, int | float):
-                raise ValueError("an expiry instant is a number")
+            if instant is not None:
+                if not isinstance(instant, number):
+                    raise ValueError("an expiry instant is a number")
+                instant = float(instant)
             if day is not None and not isinstance(day, int):
                 raise ValueError("an expiry day is an ordinal")
-            rows.append((bool(revoked), None if instant is None else float(instant), day))
+            append((bool(revoked), instant, day))
         return cls(tuple(rows))

@@ -10,64 +10,44 @@ is a deploy-token scope in GitLab (``lib/gitlab/auth.rb``); personal, project an
 group tokens read the package registry through ``read_api``, so the
 ``analytics-read`` variants leave it out instead of sending a request GitLab
 rejects with ``scopes does not have a valid value``.
+
+Every built-in also has a fine-grained form (:mod:`gltui.domain.fine_grained_templates`):
+on GitLab 19.2+ a personal token from it holds permissions on the chosen projects or
+groups instead of scopes (:class:`~gltui.domain.granular.FineGrainedForm`).
 """
 
 from __future__ import annotations
 
 import difflib
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 from urllib.parse import quote, urlencode
 
 from gltui.domain.access import AccessLevel, parse_access_level
 from gltui.domain.errors import ValidationError
+from gltui.domain.fine_grained_templates import BUILTIN_FINE_GRAINED
+from gltui.domain.granular import FineGrainedForm, Grant, check_grant, permission_risk
 from gltui.domain.scopes import ScopeRisk, highest_risk, scope_risk, validate_scopes
-from gltui.domain.tokens import Resource, ResourceType, TokenKind
+from gltui.domain.template_config import template_from_config
+from gltui.domain.template_model import DEFAULT_MAX_LIFETIME_DAYS, Template, TemplateVariant
+from gltui.domain.tokens import Owner, Resource, ResourceType, TokenKind
 
-DEFAULT_MAX_LIFETIME_DAYS = 365
-"""GitLab's default maximum token lifetime; instances may lower it (or raise it to 400)."""
+__all__ = [
+    "BUILTIN_TEMPLATES",
+    "DEFAULT_MAX_LIFETIME_DAYS",
+    "CreateRequest",
+    "Template",
+    "TemplateVariant",
+    "find_template",
+    "personal_token_form_url",
+    "render_template",
+    "resolve_expiry",
+    "template_from_config",
+]
 
 MAX_NAME_LENGTH = 255
 MAX_DESCRIPTION_LENGTH = 255
-
-
-@dataclass(frozen=True, slots=True)
-class TemplateVariant:
-    """The settings a template uses for some of the kinds it suits."""
-
-    kinds: frozenset[TokenKind]
-    scopes: tuple[str, ...]
-    lifetime_days: int
-    access_level: AccessLevel | None = None
-
-
-@dataclass(frozen=True, slots=True)
-class Template:
-    """A named least-privilege recipe for tokens of one or more kinds."""
-
-    id: str
-    title: str
-    variants: tuple[TemplateVariant, ...]
-    description: str = ""
-    read_only: bool = False
-    """A read-only integration: write scopes are refused, even as overrides."""
-    builtin: bool = True
-
-    @property
-    def kinds(self) -> tuple[TokenKind, ...]:
-        """Every kind the template suits, in a stable order."""
-        return tuple(kind for kind in TokenKind if any(kind in v.kinds for v in self.variants))
-
-    def variant_for(self, kind: TokenKind) -> TemplateVariant:
-        """The settings for ``kind``, or a validation error naming the kinds it suits."""
-        for variant in self.variants:
-            if kind in variant.kinds:
-                return variant
-        suits = ", ".join(self.kinds)
-        raise ValidationError(
-            "kind", f"template {self.id!r} is for {suits} tokens, not {kind} tokens"
-        )
 
 
 _PERSONAL = frozenset({TokenKind.PERSONAL})
@@ -76,6 +56,7 @@ _RESOURCE = frozenset({TokenKind.PROJECT, TokenKind.GROUP})
 BUILTIN_TEMPLATES: tuple[Template, ...] = (
     Template(
         id="analytics-read",
+        fine_grained=BUILTIN_FINE_GRAINED["analytics-read"],
         title="Read-only engineering analytics",
         description="An analytics platform that reads repositories, the API and registries.",
         read_only=True,
@@ -95,6 +76,7 @@ BUILTIN_TEMPLATES: tuple[Template, ...] = (
     ),
     Template(
         id="code-insights",
+        fine_grained=BUILTIN_FINE_GRAINED["code-insights"],
         title="Code quality / DORA reader",
         description="A code-quality or DORA-metrics tool that reads repositories.",
         read_only=True,
@@ -102,6 +84,7 @@ BUILTIN_TEMPLATES: tuple[Template, ...] = (
     ),
     Template(
         id="jira-commits",
+        fine_grained=BUILTIN_FINE_GRAINED["jira-commits"],
         title="Issue tracker: commit reader",
         description="An issue tracker (e.g. Jira) that reads commit and merge request info.",
         read_only=True,
@@ -116,6 +99,7 @@ BUILTIN_TEMPLATES: tuple[Template, ...] = (
     ),
     Template(
         id="jira-dev-panel",
+        fine_grained=BUILTIN_FINE_GRAINED["jira-dev-panel"],
         title="Issue tracker: development panel",
         description="An issue tracker that also creates branches and merge requests.",
         variants=(
@@ -129,6 +113,7 @@ BUILTIN_TEMPLATES: tuple[Template, ...] = (
     ),
     Template(
         id="cicd-deploy",
+        fine_grained=BUILTIN_FINE_GRAINED["cicd-deploy"],
         title="External CI/CD deployer",
         description="An external CI/CD system that creates webhooks, deploy keys and projects.",
         variants=(TemplateVariant(_PERSONAL, ("api",), 365),),
@@ -158,19 +143,34 @@ class CreateRequest:
     access_level: AccessLevel | None = None
     resource: Resource | None = None
     template_id: str | None = None
+    granular: tuple[Grant, ...] | None = None
+    """A fine-grained personal token's grants (``scopes`` is then empty): GitLab takes
+    exactly one of ``scopes`` and ``granular_scopes``."""
+    account: Owner | None = None
+    """A service-account token's account (a service account of ``resource``); ``None``
+    for every other kind."""
+
+    @property
+    def is_fine_grained(self) -> bool:
+        """A request for a fine-grained ("granular") personal access token."""
+        return self.granular is not None
 
     @property
     def risk(self) -> ScopeRisk:
-        """The riskiest scope the new token would hold."""
+        """The riskiest scope (or permission) the new token would hold."""
+        if self.granular is not None:
+            permissions = (p for grant in self.granular for p in grant.permissions)
+            return max(map(permission_risk, permissions), default=ScopeRisk.NONE)
         return highest_risk(self.scopes)
 
     def api_payload(self) -> dict[str, object]:
         """The JSON body GitLab's create endpoint for this kind expects."""
-        payload: dict[str, object] = {
-            "name": self.name,
-            "scopes": list(self.scopes),
-            "expires_at": self.expires_at.isoformat(),
-        }
+        payload: dict[str, object] = {"name": self.name}
+        if self.granular is not None:
+            payload["granular_scopes"] = [grant.payload() for grant in self.granular]
+        else:
+            payload["scopes"] = list(self.scopes)
+        payload["expires_at"] = self.expires_at.isoformat()
         if self.description:
             payload["description"] = self.description
         if self.kind.is_resource_token and self.access_level is not None:
@@ -191,6 +191,12 @@ def _check_resource(kind: TokenKind, resource: Resource | None) -> Resource | No
     if kind is TokenKind.DEPLOY:
         if resource is None:
             raise ValidationError("target", "choose the project or group the deploy token is for")
+        return resource
+    if kind is TokenKind.SERVICE_ACCOUNT:
+        if resource is None:
+            raise ValidationError(
+                "target", "choose the group or project whose service account the token is for"
+            )
         return resource
     return None
 
@@ -255,12 +261,43 @@ def render_template(
     lifetime_days: int | None = None,
     expires_at: date | None = None,
     max_lifetime_days: int = DEFAULT_MAX_LIFETIME_DAYS,
+    fine_grained: bool = False,
+    memberships: Sequence[Resource] = (),
+    account: Owner | None = None,
 ) -> CreateRequest:
     """Turn ``template`` into a validated :class:`CreateRequest` for ``kind``.
 
     Every override (name, scopes, role, lifetime) is validated with the same rules
     GitLab applies, so errors surface with the field to fix before any request.
+    ``fine_grained``: the template's fine-grained form instead of its legacy scopes,
+    reaching ``memberships`` (the projects or groups chosen) where it selects them.
+    ``account``: a service-account token's account, a service account of ``resource``
+    (the token holds the template's personal scopes).
     """
+    if fine_grained:
+        if role is not None:
+            raise ValidationError("role", "fine-grained personal tokens have no role")
+        form = _fine_grained_form(template, kind)
+        return CreateRequest(
+            kind=kind,
+            name=_check_text("name", name or template.id, MAX_NAME_LENGTH, required=True) or "",
+            scopes=(),
+            expires_at=resolve_expiry(
+                today,
+                default_days=form.lifetime_days,
+                max_lifetime_days=max_lifetime_days,
+                lifetime_days=lifetime_days,
+                expires_at=expires_at,
+            ),
+            description=_check_text(
+                "description",
+                template.description if description is None else description,
+                MAX_DESCRIPTION_LENGTH,
+                required=False,
+            ),
+            template_id=template.id,
+            granular=_grants_reaching(form, memberships),
+        )
     variant = template.variant_for(kind)
     target = _check_resource(kind, resource)
     chosen_scopes = validate_scopes(
@@ -282,6 +319,8 @@ def render_template(
             access_level = variant.access_level or AccessLevel.MAINTAINER
     elif role is not None:
         raise ValidationError("role", f"{kind} tokens have no role; roles are for project/group")
+    if kind is TokenKind.SERVICE_ACCOUNT and (account is None or account.user_id is None):
+        raise ValidationError("account", "choose the service account the token is for")
     return CreateRequest(
         kind=kind,
         name=_check_text("name", name or template.id, MAX_NAME_LENGTH, required=True) or "",
@@ -302,81 +341,34 @@ def render_template(
         access_level=access_level,
         resource=target,
         template_id=template.id,
+        account=account if kind is TokenKind.SERVICE_ACCOUNT else None,
     )
 
 
-_TEMPLATE_KEYS = ("title", "description", "kinds", "scopes", "role", "lifetime_days", "read_only")
+def _fine_grained_form(template: Template, kind: TokenKind) -> FineGrainedForm:
+    if kind is not TokenKind.PERSONAL:
+        raise ValidationError(
+            "type", f"fine-grained tokens are personal access tokens, not {kind} tokens"
+        )
+    if template.fine_grained is None:
+        raise ValidationError(
+            "type",
+            f"template {template.id!r} has no fine-grained form; create a legacy token, or "
+            "give the template granular_scopes",
+        )
+    return template.fine_grained
 
 
-def template_from_config(template_id: str, data: Mapping[str, object]) -> Template:
-    """Build a user template from its config table, naming any bad key or value.
-
-    Shape (TOML)::
-
-        [templates.grafana-reader]
-        title = "Grafana GitLab data source"
-        kinds = ["personal", "project"]
-        scopes = ["read_api"]
-        role = "reporter"          # project/group tokens only
-        lifetime_days = 90
-        read_only = true
-    """
-    where = f"templates.{template_id}"
-    for key in data:
-        if key not in _TEMPLATE_KEYS:
-            close = difflib.get_close_matches(key, _TEMPLATE_KEYS, n=1)
-            hint = f"; did you mean {close[0]!r}?" if close else ""
-            raise ValidationError(f"{where}.{key}", f"unknown key{hint}")
-    kinds = _kinds(where, data.get("kinds", ["personal"]))
-    scopes = _string_list(f"{where}.scopes", data.get("scopes"))
-    lifetime = data.get("lifetime_days", DEFAULT_MAX_LIFETIME_DAYS)
-    if not isinstance(lifetime, int) or isinstance(lifetime, bool) or lifetime < 1:
-        raise ValidationError(f"{where}.lifetime_days", "must be a whole number of days, >= 1")
-    role = data.get("role")
-    access_level = None
-    if role is not None:
-        if not isinstance(role, str | int):
-            raise ValidationError(f"{where}.role", "must be a role name such as 'reporter'")
-        access_level = parse_access_level(role, field=f"{where}.role")
-    read_only = data.get("read_only", False)
-    if not isinstance(read_only, bool):
-        raise ValidationError(f"{where}.read_only", "must be true or false")
-    for kind in kinds:
-        try:
-            validate_scopes(kind, scopes, is_admin=True)
-        except ValidationError as error:
-            raise ValidationError(f"{where}.scopes", error.message) from None
-    if read_only and highest_risk(scopes) > ScopeRisk.READ:
-        raise ValidationError(f"{where}.scopes", "a read_only template cannot hold write scopes")
-    title = data.get("title", template_id)
-    description = data.get("description", "")
-    if not isinstance(title, str) or not isinstance(description, str):
-        raise ValidationError(where, "title and description must be strings")
-    return Template(
-        id=template_id,
-        title=title,
-        description=description,
-        read_only=read_only,
-        builtin=False,
-        variants=(TemplateVariant(frozenset(kinds), tuple(scopes), lifetime, access_level),),
-    )
-
-
-def _string_list(field: str, value: object) -> list[str]:
-    if not isinstance(value, list) or not value or not all(isinstance(v, str) for v in value):
-        raise ValidationError(field, "must be a non-empty list of strings")
-    return [str(v) for v in value]
-
-
-def _kinds(where: str, value: object) -> list[TokenKind]:
-    kinds = []
-    for text in _string_list(f"{where}.kinds", value):
-        try:
-            kinds.append(TokenKind(text))
-        except ValueError:
-            valid = ", ".join(kind.value for kind in TokenKind)
-            raise ValidationError(f"{where}.kinds", f"unknown kind {text!r}; use {valid}") from None
-    return kinds
+def _grants_reaching(form: FineGrainedForm, memberships: Sequence[Resource]) -> tuple[Grant, ...]:
+    """The form's grants, the ones that select memberships reaching ``memberships``."""
+    if form.needs_memberships and not memberships:
+        raise ValidationError(
+            "target",
+            "choose the project or group the fine-grained token may reach "
+            "(its selected_memberships)",
+        )
+    grants = tuple(grant.with_memberships(memberships) for grant in form.grants)
+    return tuple(check_grant(f"granular_scopes[{i}]", g) for i, g in enumerate(grants))
 
 
 def personal_token_form_url(

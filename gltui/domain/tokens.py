@@ -1,6 +1,7 @@
 """One token model for every kind GitLab issues.
 
-GitLab has six token families with slightly different JSON. The dashboard,
+GitLab has many token families with slightly different JSON (PAT-table tokens, deploy
+tokens, pipeline triggers, cluster agent tokens, runner authentication tokens). The dashboard,
 reports and review all want one shape, so adapters translate into
 :class:`Token` and nothing downstream needs to know which endpoint a row came
 from. A :class:`Token` never carries the secret value: only metadata.
@@ -22,6 +23,9 @@ class TokenKind(StrEnum):
     GROUP = "group"
     DEPLOY = "deploy"
     SERVICE_ACCOUNT = "service_account"
+    TRIGGER = "trigger"
+    CLUSTER_AGENT = "cluster_agent"
+    RUNNER = "runner"
 
     @property
     def is_resource_token(self) -> bool:
@@ -36,7 +40,19 @@ class TokenKind(StrEnum):
         rows of one table with one id sequence; deploy tokens have their own. Two
         tokens are the same token when their id *family* and id match.
         """
-        return self is not TokenKind.DEPLOY
+        return self not in (
+            TokenKind.DEPLOY,
+            TokenKind.TRIGGER,
+            TokenKind.CLUSTER_AGENT,
+            TokenKind.RUNNER,
+        )
+
+    @property
+    def family(self) -> str:
+        """The id sequence this kind's ids come from: ``personal_access_token`` for the
+        PAT-table kinds, the kind's own name for the others (deploy tokens, triggers,
+        agent tokens and runners each have their own table)."""
+        return "personal_access_token" if self.shares_personal_token_ids else self.value
 
 
 class ResourceType(StrEnum):
@@ -90,7 +106,8 @@ class GranularScope:
 
 
 Expiry = date | datetime | None
-"""A date for PAT-type tokens (expire at 00:00 UTC on it), an instant for deploy tokens."""
+"""A date for PAT-type tokens (expire at 00:00 UTC on it), an instant for deploy tokens,
+triggers and runner tokens (``token_expires_at``); agent tokens never expire."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -109,7 +126,12 @@ class Token:
     last_used_at: datetime | None = None
     last_used_ips: tuple[str, ...] = ()
     owner: Owner | None = None
+    """Whom the token acts for: its user (a bot for resource tokens, the account for a
+    service-account token); for the kinds no user signs in with, who made or owns it: a
+    trigger's owner, the user who created an agent token or a runner (when GitLab says)."""
     resource: Resource | None = None
+    """The project or group it lives in (resource, deploy, group/project service-account
+    tokens, triggers, agent tokens; a runner's first project or group when known)."""
     access_level: int | None = None
     granular_scopes: tuple[GranularScope, ...] | None = None
     """``None`` for a legacy token; the boundaries of a fine-grained one. An empty tuple
@@ -118,6 +140,20 @@ class Token:
     not_refreshed: str | None = None
     """Why this row is the last snapshot's, not this refresh's (its project's listing
     failed, say): shown beside the token, never reported as vanished."""
+    agent_id: int | None = None
+    """A cluster agent token's agent (``agent_id`` in GitLab's row): revoking it needs
+    ``/projects/:id/cluster_agents/:agent_id/tokens/:token_id``; ``None`` for other
+    kinds. This and the fields below come after the older ones, in the order of
+    ``inventory/token_rows.py``'s positional maker and snapshot rows (schema 4)."""
+    agent_name: str | None = None
+    """A cluster agent token's agent, by name (the agents listing names it; the token
+    row gives only ``agent_id``)."""
+    status: str | None = None
+    """What GitLab says of the credential beside revoked/expired: an agent token's
+    ``active``/``revoked``, a runner's ``online``/``offline``/``stale``/
+    ``never_contacted`` (``, paused`` added when it is paused). ``None`` for other kinds."""
+    runner_type: str | None = None
+    """A runner's ``instance_type``, ``group_type`` or ``project_type``, as GitLab says."""
 
     @property
     def is_fine_grained(self) -> bool:
@@ -131,5 +167,4 @@ class Token:
         An admin's ``/personal_access_tokens`` listing also returns the rows behind
         project and group tokens; this key lets the inventory count them once.
         """
-        family = "personal_access_token" if self.kind.shares_personal_token_ids else "deploy"
-        return (self.instance, family, self.id)
+        return (self.instance, self.kind.family, self.id)

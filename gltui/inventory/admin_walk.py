@@ -1,10 +1,12 @@
 """The administrator's walk: instance-wide listings instead of one per project.
 
 ``/personal_access_tokens`` (every PAT-table row: people's, bots' and impersonation
-tokens), ``/users`` (to tell those apart: bot usernames ``project_<id>_bot_...``
-name their resource), ``/deploy_tokens``, and one impersonation listing per person
-who holds tokens. That costs pages, not one request per project, and counts every
-token once.
+tokens, service accounts'), ``/users`` (to tell those apart: bot usernames
+``project_<id>_bot_...`` name their resource), ``/deploy_tokens``, ``/runners/all``, and
+one impersonation listing per person who holds tokens. That costs pages, not one request
+per project, and counts every token once. Triggers and agent tokens have no
+instance-wide listing, so those (and where each service account belongs) cost requests
+per project and per top-level group (:mod:`gltui.inventory.kinds_walk`).
 """
 
 from __future__ import annotations
@@ -27,6 +29,7 @@ from gltui.inventory.collect import (
     row_scope,
 )
 from gltui.inventory.crawl import Crawl, Rows
+from gltui.inventory.kinds_walk import PROJECT_KINDS, group_kinds, project_kinds
 from gltui.inventory.model import Problem, Scope
 from gltui.inventory.spec import InstanceSpec
 
@@ -44,6 +47,8 @@ _PAT_FIELDS = (
     "last_used_ips",
     "user_id",
     "access_level",
+    "granular",
+    "granular_scopes",
 )
 """What :func:`parse.personal_token` and the walk read from a PAT-table row. The rows
 wait for ``/users`` before they can be classified, so each is cut to these on arrival:
@@ -80,11 +85,21 @@ def admin_walk(spec: InstanceSpec, crawl: Crawl, state: Collected) -> None:
                 if row["id"] in state.holders:
                     _ask_impersonation(spec, crawl, state, row["id"])
 
-    def keep_paths(table: dict[int, str], key: str) -> Callable[[Rows], None]:
+    def keep_paths(resource_type: ResourceType) -> Callable[[Rows], None]:
+        """Every project's or group's path (bot usernames name them by id), and the
+        listings of the kinds that live in each: triggers, agents, service accounts."""
+        project = resource_type is ResourceType.PROJECT
+        table = state.project_paths if project else state.group_paths
+        key = "path_with_namespace" if project else "full_path"
+        more = project_kinds if project else group_kinds
+
         def keep(rows: Rows) -> None:
             for row in rows:
-                if isinstance(row.get("id"), int) and isinstance(row.get(key), str):
-                    table[row["id"]] = row[key]
+                place_id, path = row.get("id"), row.get(key)
+                if isinstance(place_id, int) and isinstance(path, str):
+                    table[place_id] = path
+                    if spec.in_scope(path):
+                        more(spec, crawl, state, Resource(resource_type, place_id, path))
 
         return keep
 
@@ -98,15 +113,17 @@ def admin_walk(spec: InstanceSpec, crawl: Crawl, state: Collected) -> None:
         on_rows=keep_users,
         on_error=problem_sink(state, "users"),
     )
-    if bool({TokenKind.PROJECT, TokenKind.GROUP} & spec.kinds):
+    if {TokenKind.PROJECT, TokenKind.GROUP, *PROJECT_KINDS} & spec.kinds:
         crawl.list_all(
             Listing(Listed.PROJECTS, "listing projects"),
-            on_rows=keep_paths(state.project_paths, "path_with_namespace"),
-            on_error=problem_sink(state, "projects"),
+            on_rows=keep_paths(ResourceType.PROJECT),
+            on_error=problem_sink(
+                state, "projects", Scope(PROJECT_KINDS - {TokenKind.SERVICE_ACCOUNT})
+            ),
         )
         crawl.list_all(
             Listing(Listed.GROUPS, "listing groups"),
-            on_rows=keep_paths(state.group_paths, "full_path"),
+            on_rows=keep_paths(ResourceType.GROUP),
             on_error=problem_sink(state, "groups"),
         )
     if TokenKind.DEPLOY in spec.kinds:
@@ -183,6 +200,8 @@ def classify_admin_rows(spec: InstanceSpec, state: Collected) -> None:
         user = state.users.get(user_id, {}) if isinstance(user_id, int) else {}
         username = user.get("username") if isinstance(user.get("username"), str) else None
         kind, resource = _kind_of(state, user, username)
+        if kind is TokenKind.SERVICE_ACCOUNT and isinstance(user_id, int):
+            resource = state.account_places.get(user_id)  # a group's or project's account
         if kind not in spec.kinds or (
             resource and resource.path and not spec.in_scope(resource.path)
         ):

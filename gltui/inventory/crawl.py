@@ -30,6 +30,19 @@ from gltui.domain.failures import Failure, FailureKind
 
 PER_PAGE = 100
 TRANSIENT = frozenset({FailureKind.TIMEOUT, FailureKind.SERVER_ERROR, FailureKind.RATE_LIMITED})
+PERMISSION_REFUSALS = frozenset(
+    {
+        FailureKind.MISSING_PERMISSION,
+        FailureKind.MISSING_SCOPE,
+        FailureKind.BAD_TOKEN,
+        FailureKind.FORBIDDEN,
+        FailureKind.NOT_FOUND,
+    }
+)
+"""How GitLab refuses a fine-grained token one route: 403 ``insufficient_granular_scope``
+(or ``insufficient_scope``, or a bare 403), 404 (the reference's PAT-calendar route), or
+401 where a route checks an ability the token does not carry (UNCONFIRMED for
+fine-grained tokens; the token did sign in, so it is not dead)."""
 BREAKER_THRESHOLD = 6
 """Consecutive transient failures (after python-gitlab's own retries) that end the walk."""
 
@@ -101,6 +114,13 @@ class Crawl:
         self.expected = 0
         self._fatal: Failure | None = None
         self._transient_streak = 0
+        self.refusals_are_partial: bool | None = False
+        """A fine-grained token is refused route by route (it lacks that permission
+        there): when ``True``, a missing-scope or unauthorized answer costs that call only,
+        instead of ending the walk as it must for a legacy token (every call would fail).
+        ``None``: not known yet (the token's own record is on its way); such answers wait
+        for :meth:`decide_refusals`, and end the walk if nobody decides."""
+        self._parked: list[tuple[Failure, Callable[[Failure], None]]] = []
 
     # --- submitting ------------------------------------------------------
     def call(
@@ -238,6 +258,8 @@ class Crawl:
                 self._settle(future, then, on_error)
             if self._on_progress is not None:
                 self._on_progress(self.done, self.expected)
+            if not self._pending and self._parked:  # nobody decided: a legacy token's
+                self.decide_refusals(False)
             if self._fatal is not None:
                 self._abandon()
                 raise InstanceUnavailable(self._fatal)
@@ -253,7 +275,12 @@ class Crawl:
         except ApiFailure as error:
             failure = error.failure
             if failure.stops_the_instance:
-                self._fatal = self._fatal or failure
+                if failure.kind not in PERMISSION_REFUSALS or self.refusals_are_partial is False:
+                    self._fatal = self._fatal or failure
+                elif self.refusals_are_partial is None:
+                    self._parked.append((failure, on_error))
+                else:
+                    on_error(failure)
                 return
             if failure.kind in TRANSIENT:
                 self._transient_streak += 1
@@ -264,6 +291,16 @@ class Crawl:
             return
         self._transient_streak = 0
         then(reply)
+
+    def decide_refusals(self, partial: bool) -> None:
+        """Now known: whether a refusal costs its call only (a fine-grained token) or the
+        walk (a legacy one). Refusals that waited for this are settled accordingly."""
+        self.refusals_are_partial = partial
+        parked, self._parked = self._parked, []
+        if not partial and parked:
+            self._fatal = self._fatal or parked[0][0]
+        for failure, on_error in parked if partial else ():
+            on_error(failure)
 
     def _abandon(self) -> None:
         for future in self._pending:

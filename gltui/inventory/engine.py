@@ -12,21 +12,26 @@ Local files are for later: trouble saving or reading them is told on
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
 from datetime import datetime
+from typing import TYPE_CHECKING
 
-from gltui.adapters.log import RequestLog
-from gltui.domain.changes import Baseline
 from gltui.domain.failures import Failure, FailureKind
-from gltui.domain.summary import ExpirySummary
-from gltui.inventory.cache import History, SnapshotCache
 from gltui.inventory.model import InstanceInventory, Inventory, Progress
-from gltui.inventory.reviews import ReviewLog, review_baseline
 from gltui.inventory.spec import InstanceSpec
-from gltui.inventory.walk import walk_instance
 from gltui.local_files import shown
 from gltui.notices import Notices
+
+if TYPE_CHECKING:
+    from gltui.adapters.log import RequestLog
+    from gltui.domain.changes import Baseline
+    from gltui.domain.summary import ExpirySummary
+    from gltui.inventory.cache import History, SnapshotCache
+    from gltui.inventory.reviews import ReviewLog
+
+# The walk (and the adapters and python-gitlab behind it), its thread pool and the
+# review baseline load on first use, inside the functions: the dashboard's first frame
+# from the cache needs none of them, and a cold start paid for importing them (issue 19).
 
 Walker = Callable[[InstanceSpec, datetime, Callable[[Progress], None] | None], InstanceInventory]
 
@@ -41,7 +46,7 @@ class InventoryEngine:
         cache: SnapshotCache | None = None,
         history: History | None = None,
         reviews: ReviewLog | None = None,
-        walker: Walker = walk_instance,
+        walker: Walker | None = None,
         notices: Notices | None = None,
         request_log: RequestLog | None = None,
     ) -> None:
@@ -58,6 +63,7 @@ class InventoryEngine:
         self.history = history
         self.reviews = reviews
         self._walker = walker
+        """How an instance is walked; ``None``: :func:`~gltui.inventory.walk.walk_instance`."""
         self.notices = notices if notices is not None else Notices()
         """Local trouble (a file not saved, a damaged one set aside), from any thread:
         ``gltui report`` prints it on stderr, the dashboard notifies it."""
@@ -74,6 +80,8 @@ class InventoryEngine:
 
     def baseline(self, now: datetime) -> Baseline | None:
         """What a review compares with: the last sign-off, else a week of history."""
+        from gltui.inventory.reviews import review_baseline
+
         return review_baseline(self.reviews, self.history, (s.name for s in self.specs), now)
 
     def cached_heads(self) -> list[tuple[InstanceInventory, ExpirySummary]] | None:
@@ -97,6 +105,8 @@ class InventoryEngine:
         ``on_instance`` hears about each instance as soon as it is done (from its
         worker thread), so a dashboard can show a fast instance before a slow one.
         """
+        from concurrent.futures import ThreadPoolExecutor
+
         if not self.specs:
             return Inventory()
 
@@ -113,8 +123,14 @@ class InventoryEngine:
     def _refresh_one(
         self, spec: InstanceSpec, now: datetime, on_progress: Callable[[Progress], None] | None
     ) -> InstanceInventory:
+        if self._walker is not None:
+            walker = self._walker
+        else:
+            from gltui.inventory.walk import walk_instance
+
+            walker = walk_instance
         try:
-            fresh = self._walker(spec, now, on_progress)
+            fresh = walker(spec, now, on_progress)
         except Exception as error:  # a bug for one instance must not hide the others
             failure = Failure(FailureKind.BAD_RESPONSE, f"gltui failed: {type(error).__name__}")
             fresh = InstanceInventory(spec.name, spec.url, now, failure=failure)

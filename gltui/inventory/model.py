@@ -34,12 +34,17 @@ class Scope:
     resource_id: int | None = None
     owner_id: int | None = None
     token_id: int | None = None
+    agent_id: int | None = None
+    """One cluster agent's tokens (a revoked agent token vanishes from GitLab's listing:
+    a sibling agent's failure must not bring it back)."""
 
     def covers(self, token: Token) -> bool:
         """Whether ``token`` is one the failed part would have listed."""
         if token.kind not in self.kinds:
             return False
         if self.token_id is not None and token.id != self.token_id:
+            return False
+        if self.agent_id is not None and token.agent_id != self.agent_id:
             return False
         if self.owner_id is not None and (
             token.owner is None or token.owner.user_id != self.owner_id

@@ -2,11 +2,22 @@
 
 Two strategies, chosen by the signed-in user's role:
 
-* a user walks their own personal tokens, then every project where they are
-  Maintainer+ (project and deploy tokens) and every group where they are
-  Maintainer+ (deploy tokens) or Owner (group tokens): this module;
+* a user walks their own personal tokens and runners, then every project where they
+  are Maintainer+ (project and deploy tokens, triggers, agent tokens, the project's
+  service accounts' tokens) and every group where they are Maintainer+ (deploy tokens)
+  or Owner (group tokens; a top-level group's service accounts' tokens): this module;
 * an administrator reads the instance-wide listings instead
   (:mod:`gltui.inventory.admin_walk`).
+
+The kinds outside the token tables (triggers, agent tokens, runners, service accounts)
+are :mod:`gltui.inventory.kinds_walk`'s, for both.
+
+On a fine-grained token (GitLab 19.2+), GitLab refuses route by route what the token's
+permissions do not cover (403 ``insufficient_granular_scope``, or 404): each such
+listing is "not available with this token's permissions", a problem of that listing,
+never the instance's failure. Whether the token is fine-grained comes from its own
+record (``/personal_access_tokens/self``, asked first), never from the version; until it
+answers, a refusal that would end a legacy token's walk waits (:meth:`Crawl.decide_refusals`).
 """
 
 from __future__ import annotations
@@ -23,11 +34,26 @@ from gltui.domain.access import AccessLevel
 from gltui.domain.failures import Failure, FailureKind
 from gltui.domain.tokens import Resource, ResourceType, Token, TokenKind
 from gltui.inventory.admin_walk import admin_walk, classify_admin_rows, impersonation_walk
-from gltui.inventory.collect import ROW_ERRORS, Collected, list_tokens, problem_sink
+from gltui.inventory.collect import (
+    ROW_ERRORS,
+    Collected,
+    list_tokens,
+    not_permitted,
+    problem_sink,
+    says_fine_grained,
+    settle_version,
+)
 from gltui.inventory.connect import api_for
 from gltui.inventory.crawl import Crawl, CrawlLimits, InstanceUnavailable, Rows
+from gltui.inventory.kinds_walk import (
+    PROJECT_KINDS,
+    fill_paths,
+    group_kinds,
+    project_kinds,
+    runners,
+)
 from gltui.inventory.model import Identity, InstanceInventory, Problem, Progress, Scope
-from gltui.inventory.probe import identify
+from gltui.inventory.probe import IDENTIFY_REFUSALS, identify
 from gltui.inventory.spec import InstanceSpec
 
 MAINTAINER, OWNER = int(AccessLevel.MAINTAINER), int(AccessLevel.OWNER)
@@ -82,21 +108,32 @@ def _walk(
             spec.name, spec.url, now, identity=identity, failure=failure, requests=api.requests_made
         )
 
-    try:
-        identity = identify(api)
-    except ApiFailure as error:
-        return failed(error.failure)
-
     def report(done: int, expected: int) -> None:
         if on_progress:
             on_progress(Progress(spec.name, done + 1, expected + 1))
 
-    crawl = Crawl(api, spec.concurrency, report, CrawlLimits(walk_seconds=spec.walk_timeout))
     state = Collected()
+    try:
+        identity = identify(api)
+    except ApiFailure as error:
+        if error.failure.kind not in IDENTIFY_REFUSALS:
+            return failed(error.failure)
+        found = _identity_of_own_token(api, state)
+        if found is None:
+            return failed(error.failure)
+        identity = found
+        state.problems.append(Problem("signed-in user", not_permitted(error.failure)))
+
+    crawl = Crawl(api, spec.concurrency, report, CrawlLimits(walk_seconds=spec.walk_timeout))
+    # a refusal means "this listing is beyond a fine-grained token's permissions" or "this
+    # legacy token cannot read at all": it waits for the token's own record to say which
+    crawl.refusals_are_partial = True if state.fine_grained else None
+    state.is_admin = identity.is_admin
     try:
         _about_the_instance(spec, crawl, state)
         if identity.is_admin:
             admin_walk(spec, crawl, state)
+            runners(spec, crawl, state)
             crawl.run()
             impersonation_walk(spec, crawl, state)
         else:
@@ -106,8 +143,14 @@ def _walk(
         return failed(error.failure, identity)
     finally:
         crawl.close()
+    if state.fine_grained:  # its refusals are its permissions' limits: said so
+        state.problems = [
+            Problem(problem.where, not_permitted(problem.failure), problem.scope)
+            for problem in state.problems
+        ]
     if identity.is_admin:
         classify_admin_rows(spec, state)
+    fill_paths(state)
     identity = Identity(identity.user_id, identity.username, identity.is_admin, state.version)
     if on_progress:
         on_progress(Progress(spec.name, api.requests_made, api.requests_made, finished=True))
@@ -128,22 +171,48 @@ def _about_the_instance(spec: InstanceSpec, crawl: Crawl, state: Collected) -> N
 
     def version_from(version: str | None) -> None:
         state.version = version
+        settle_version(state)
+
+    def version_unknown(failure: Failure) -> None:
+        state.problems.append(Problem("version", failure))
+        settle_version(state)  # every version gate now asks GitLab instead
 
     def own_token(data: dict[str, Any]) -> None:
+        state.fine_grained = state.fine_grained or says_fine_grained(data)
         try:
             state.own_token = parse.personal_token(spec.name, data)
+            state.fine_grained = state.fine_grained or state.own_token.is_fine_grained
         except ROW_ERRORS:
-            return
+            pass
+        crawl.decide_refusals(state.fine_grained)
 
     def self_unknown(failure: Failure) -> None:
         # before 15.5 GitLab cannot say which token is calling: degrade quietly
+        crawl.decide_refusals(state.fine_grained)
         if failure.kind not in (FailureKind.NOT_FOUND, FailureKind.BAD_RESPONSE):
             state.problems.append(Problem("own token", failure))
 
-    crawl.call(
-        lambda port: port.version(), then=version_from, on_error=problem_sink(state, "version")
-    )
+    # a fine-grained token without read_metadata leaves the version unknown: every
+    # version gate then asks GitLab instead (and the problem says why)
+    crawl.call(lambda port: port.version(), then=version_from, on_error=version_unknown)
     crawl.call(lambda port: port.own_token(), then=own_token, on_error=self_unknown)
+
+
+def _identity_of_own_token(api: GitLabPort, state: Collected) -> Identity | None:
+    """Who a fine-grained token signs in as when ``GET /user`` is beyond its permissions
+    (it needs ``read_user`` there: UNCONFIRMED): ``/personal_access_tokens/self`` names
+    the user. Not an administrator as far as gltui can tell, so the walk is a user's
+    (an administrator's instance-wide listings would need permissions it lacks anyway).
+    ``None`` for a legacy token: its refusal is the instance's failure, as always."""
+    try:
+        data = api.own_token()
+    except ApiFailure:
+        return None
+    user_id = data.get("user_id")
+    if not says_fine_grained(data) or not isinstance(user_id, int) or isinstance(user_id, bool):
+        return None
+    state.fine_grained = True
+    return Identity(user_id, "", False)
 
 
 def _user_walk(spec: InstanceSpec, crawl: Crawl, state: Collected, me: Identity) -> None:
@@ -157,7 +226,8 @@ def _user_walk(spec: InstanceSpec, crawl: Crawl, state: Collected, me: Identity)
             "personal access tokens",
             Scope(frozenset({TokenKind.PERSONAL})),
         )
-    wants_projects = bool({TokenKind.PROJECT, TokenKind.DEPLOY} & spec.kinds)
+    runners(spec, crawl, state)
+    wants_projects = bool({TokenKind.PROJECT, TokenKind.DEPLOY, *PROJECT_KINDS} & spec.kinds)
     if wants_projects:
         crawl.list_all(
             Listing(Listed.PROJECTS, "listing your projects", min_access_level=MAINTAINER),
@@ -165,23 +235,33 @@ def _user_walk(spec: InstanceSpec, crawl: Crawl, state: Collected, me: Identity)
             on_error=problem_sink(
                 state,
                 "projects",
-                Scope(frozenset({TokenKind.PROJECT, TokenKind.DEPLOY}), ResourceType.PROJECT),
+                Scope(
+                    frozenset({TokenKind.PROJECT, TokenKind.DEPLOY, *PROJECT_KINDS}),
+                    ResourceType.PROJECT,
+                ),
             ),
         )
     if TokenKind.DEPLOY in spec.kinds:
         crawl.list_all(
             Listing(Listed.GROUPS, "listing your groups", min_access_level=MAINTAINER),
-            on_rows=lambda rows: _each_group(spec, crawl, state, rows, deploy=True, access=False),
+            on_rows=lambda rows: _each_group(
+                spec, crawl, state, rows, deploy=True, access=False, owned=False
+            ),
             on_error=problem_sink(
                 state, "groups", Scope(frozenset({TokenKind.DEPLOY}), ResourceType.GROUP)
             ),
         )
-    if TokenKind.GROUP in spec.kinds:
+    if {TokenKind.GROUP, TokenKind.SERVICE_ACCOUNT} & spec.kinds:
+        access = TokenKind.GROUP in spec.kinds
         crawl.list_all(
             Listing(Listed.GROUPS, "listing the groups you own", min_access_level=OWNER),
-            on_rows=lambda rows: _each_group(spec, crawl, state, rows, deploy=False, access=True),
+            on_rows=lambda rows: _each_group(
+                spec, crawl, state, rows, deploy=False, access=access, owned=True
+            ),
             on_error=problem_sink(
-                state, "groups", Scope(frozenset({TokenKind.GROUP}), ResourceType.GROUP)
+                state,
+                "groups",
+                Scope(frozenset({TokenKind.GROUP, TokenKind.SERVICE_ACCOUNT}), ResourceType.GROUP),
             ),
         )
 
@@ -242,11 +322,20 @@ def _each_project(spec: InstanceSpec, crawl: Crawl, state: Collected, rows: Rows
             access=TokenKind.PROJECT in spec.kinds,
             deploy=TokenKind.DEPLOY in spec.kinds,
         )
+        project_kinds(spec, crawl, state, resource)
 
 
 def _each_group(
-    spec: InstanceSpec, crawl: Crawl, state: Collected, rows: Rows, *, deploy: bool, access: bool
+    spec: InstanceSpec,
+    crawl: Crawl,
+    state: Collected,
+    rows: Rows,
+    *,
+    deploy: bool,
+    access: bool,
+    owned: bool,
 ) -> None:
+    """``owned``: the groups the user owns (their service accounts are theirs too)."""
     for row in rows:
         group_id, path = row.get("id"), row.get("full_path")
         if not isinstance(group_id, int) or not isinstance(path, str):
@@ -255,6 +344,8 @@ def _each_group(
         if spec.in_scope(path):
             resource = Resource(ResourceType.GROUP, group_id, path)
             _resource_listings(spec, crawl, state, resource, access=access, deploy=deploy)
+            if owned:
+                group_kinds(spec, crawl, state, resource)
 
 
 def _dedupe(tokens: list[Token]) -> tuple[Token, ...]:

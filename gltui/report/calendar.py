@@ -29,7 +29,7 @@ from datetime import UTC, date, datetime, timedelta
 
 from icalendar import Alarm, Calendar, Event
 
-from gltui.domain.display import describe, owner_label, printable
+from gltui.domain.display import access_summary, describe, owner_label, printable
 from gltui.domain.links import token_page_url
 from gltui.domain.states import DEFAULT_EXPIRING_WINDOW_DAYS, classify, expiry_instant
 from gltui.domain.tokens import Token
@@ -68,7 +68,7 @@ def _event(token: Token, day: date, url: str | None) -> Event:
         f"Instance: {printable(token.instance)}",
         f"Kind: {token.kind.value}, id {token.id}",
         f"Owner: {printable(owner_label(token))}",
-        f"Scopes: {printable(', '.join(token.scopes)) or '-'}",
+        f"Scopes: {printable(access_summary(token)) or '-'}",  # a fine-grained one's boundaries
         "Rotate or replace it before then (gltui's dashboard, or GitLab's settings page).",
     ]
     page = token_page_url(url, token) if url else None
@@ -134,6 +134,7 @@ def _facts(token: Token, url: str | None) -> tuple[object, ...]:
         token.id,
         token.name,
         token.scopes,
+        token.granular_scopes,
         token.expires_at,
         token.created_at,
         token.owner,

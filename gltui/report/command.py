@@ -15,6 +15,7 @@ from typing import TextIO
 from gltui.domain.audit import DEFAULT_RULES, AuditRules
 from gltui.domain.changes import Baseline, TokenChange
 from gltui.domain.display import printable
+from gltui.domain.replaced import Succession
 from gltui.domain.states import DEFAULT_EXPIRING_WINDOW_DAYS
 from gltui.inventory.engine import InventoryEngine
 from gltui.inventory.model import Inventory, Progress
@@ -98,9 +99,10 @@ def run_report(
                 progress.close()
     baseline: Baseline | None = None
     changes: list[TokenChange] = []
+    links = _links(engine) if since_last_review or "expired" in fail_on else []
     if since_last_review:
         baseline = engine.baseline(now)
-        inventory, changes = changed_only(inventory, baseline, now, window)
+        inventory, changes = changed_only(inventory, baseline, now, window, links)
     if selection is not None:
         inventory = selection.apply(inventory, now, window)
     # the machine formats stream row by row (100,000 tokens as one JSON string, and the
@@ -124,7 +126,16 @@ def run_report(
     failed = any(not instance.ok for instance in inventory.instances)
     if failed or (offline and missing):
         return EXIT_FAILED
-    return EXIT_MATCHED if tripped(fail_on, inventory.tokens(), now, window) else EXIT_OK
+    return EXIT_MATCHED if tripped(fail_on, inventory.tokens(), now, window, links) else EXIT_OK
+
+
+def _links(engine: InventoryEngine) -> list[Succession]:
+    """The rotations and replacements gltui recorded (none without a data directory)."""
+    if engine.history is None:
+        return []
+    from gltui.inventory.successions import SuccessionStore
+
+    return SuccessionStore(engine.history.directory, engine.notices).all()
 
 
 def _write_text(

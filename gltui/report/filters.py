@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Container, Iterable
 from dataclasses import dataclass, replace
 from datetime import datetime
 
 from gltui.domain.audit import DEFAULT_RULES, AuditRules, Flag
-from gltui.domain.scopes import ScopeRisk, highest_risk
+from gltui.domain.replaced import Identity, Succession, replacements
+from gltui.domain.risk import token_risk
+from gltui.domain.scopes import ScopeRisk
 from gltui.domain.states import TokenState, classify, days_until_expiry
 from gltui.domain.tokens import Token, TokenKind
 from gltui.inventory.model import Inventory
@@ -60,19 +62,35 @@ class ReportFilter:
         )
 
 
-def matches(condition: str, token: Token, now: datetime, window: int) -> bool:
-    """Whether a token trips ``--fail-on condition``."""
+def matches(
+    condition: str,
+    token: Token,
+    now: datetime,
+    window: int,
+    replaced: Container[Identity] = frozenset(),
+) -> bool:
+    """Whether a token trips ``--fail-on condition``. An expired token in ``replaced`` (it
+    has a working successor: :mod:`gltui.domain.replaced`) does not: nothing to do."""
     state = classify(token, now, window)
     if condition == "expiring":
         return state is TokenState.EXPIRING
     if condition == "expired":
-        return state is TokenState.EXPIRED
+        return state is TokenState.EXPIRED and token.identity not in replaced
     if condition == "risk":
-        return state.is_active and highest_risk(token.scopes) >= ScopeRisk.WRITE
+        return state.is_active and token_risk(token) >= ScopeRisk.WRITE
     raise ValueError(f"unknown condition {condition!r}")
 
 
-def tripped(conditions: Iterable[str], tokens: Iterable[Token], now: datetime, window: int) -> bool:
-    """Whether any token trips any of the conditions."""
+def tripped(
+    conditions: Iterable[str],
+    tokens: Iterable[Token],
+    now: datetime,
+    window: int,
+    links: Iterable[Succession] = (),
+) -> bool:
+    """Whether any token trips any of the conditions (``links``: the recorded successions,
+    which with the inventory tell a replaced token from an expired one)."""
     wanted = tuple(conditions)
-    return any(matches(c, t, now, window) for t in tokens for c in wanted)
+    everything = list(tokens)
+    replaced = replacements(everything, now, links).keys() if "expired" in wanted else set()
+    return any(matches(c, t, now, window, replaced) for t in everything for c in wanted)

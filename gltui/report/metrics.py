@@ -5,7 +5,8 @@ Names follow ``gltui report --format openmetrics`` (``gltui_token_expiry_timesta
 exporter unchanged. Two things differ, both for alerting:
 
 * **Identity.** A token's value series carry only ``instance``, ``kind`` and ``id``: the
-  key GitLab itself uses. Its name, owner, scopes and risk live on ``gltui_token_info``
+  key GitLab itself uses. Its name, owner, scopes, risk and type (``token_type``:
+  ``fine_grained`` or ``legacy``, two values) live on ``gltui_token_info``
   (the "info metric" pattern), joined by ``* on(instance, kind, id) group_left(name,
   owner) gltui_token_info`` where an alert wants them. Two tokens with one name never
   collide (cnieg/gitlab-tokens-exporter #126) and a rename only replaces the info series:
@@ -30,9 +31,9 @@ from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, InfoM
 from prometheus_client.metrics_core import Metric
 
 from gltui import __version__
-from gltui.domain.display import owner_label, printable
+from gltui.domain.display import owner_label, printable, token_type
 from gltui.domain.failures import Failure
-from gltui.domain.scopes import highest_risk
+from gltui.domain.risk import token_risk
 from gltui.domain.states import (
     DEFAULT_EXPIRING_WINDOW_DAYS,
     TokenState,
@@ -123,8 +124,9 @@ def token_families(
     """Per token and per state: what the alert rules and dashboards read."""
     info = InfoMetricFamily(
         "gltui_token",
-        "A token that is not revoked: its name, owner (project/group path or user), scopes "
-        "and highest scope risk. Value series are keyed by instance, kind and id only.",
+        "A token that is not revoked: its name, owner (project/group path or user), scopes, "
+        "highest scope risk and token_type (fine_grained or legacy). Value series are keyed "
+        "by instance, kind and id only.",
         labels=IDENTITY,
     )
     expiry = GaugeMetricFamily(
@@ -166,7 +168,8 @@ def token_families(
                     "name": printable(token.name),
                     "owner": printable(owner_label(token)),
                     "scopes": printable(",".join(token.scopes)),
-                    "risk": highest_risk(token.scopes).label,
+                    "risk": token_risk(token).label,
+                    "token_type": token_type(token),
                 },
             )
             instant = expiry_instant(token.expires_at)

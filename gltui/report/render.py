@@ -17,8 +17,15 @@ from datetime import date, datetime
 from typing import Any, TextIO
 
 from gltui.domain.audit import DEFAULT_RULES, AuditRules
-from gltui.domain.display import grouped, owner_label, printable
-from gltui.domain.scopes import highest_risk
+from gltui.domain.display import (
+    access_summary,
+    granular_summary,
+    grouped,
+    owner_label,
+    printable,
+    token_type,
+)
+from gltui.domain.risk import token_risk
 from gltui.domain.states import (
     DEFAULT_EXPIRING_WINDOW_DAYS,
     classify,
@@ -26,7 +33,7 @@ from gltui.domain.states import (
     days_until_expiry,
     expiry_instant,
 )
-from gltui.domain.tokens import Token
+from gltui.domain.tokens import Token, TokenKind
 from gltui.inventory.model import InstanceInventory, Inventory
 from gltui.inventory.serialize import failure_to_dict, token_to_dict
 from gltui.report.escape import csv_cell, label_value, markdown_text
@@ -45,7 +52,7 @@ def _token_json(token: Token, now: datetime, window: int, rules: AuditRules) -> 
     data = token_to_dict(token)
     data["state"] = classify(token, now, window).value
     data["days_left"] = days_until_expiry(token, now.date())
-    data["risk"] = highest_risk(token.scopes).label
+    data["risk"] = token_risk(token).label
     data["flags"] = [flag.value for flag in rules.flags(token, now)]
     return data
 
@@ -150,14 +157,21 @@ def _clip(text: str, width: int) -> str:
     return text if len(text) <= width else text[: max(0, width - 1)] + "…"
 
 
+KIND_WIDTH = max(len(kind.value) for kind in TokenKind)
+"""The table's kind column: every kind's name (``service_account``) fits, as ``--kind``
+spells it."""
+
+
 def render_table(
     inventory: Inventory, now: datetime, window: int = DEFAULT_EXPIRING_WINDOW_DAYS
 ) -> str:
-    """A plain table, soonest expiry first, then one line per instance and the totals."""
+    """A plain table, soonest expiry first, then one line per instance and the totals.
+    A fine-grained token's line ends, after its name, with its boundaries
+    (``fine-grained: all_memberships(read_job,+2)``); a legacy one's has no scopes."""
     today = now.date()
     lines = []
     lines.append(
-        f"{'INSTANCE':<16} {'KIND':<13} {'STATE':<9} {'EXPIRES':<11} {'LEFT':>6}  "
+        f"{'INSTANCE':<16} {'KIND':<{KIND_WIDTH}} {'STATE':<9} {'EXPIRES':<11} {'LEFT':>6}  "
         f"{'OWNER':<28} NAME"
     )
 
@@ -165,10 +179,11 @@ def render_table(
         left = days_until_expiry(token, today)
         expires = "never" if token.expires_at is None else str(token.expires_at)[:10]
         lines.append(
-            f"{_clip(token.instance, 16):<16} {token.kind.value:<13} "
+            f"{_clip(token.instance, 16):<16} {token.kind.value:<{KIND_WIDTH}} "
             f"{classify(token, now, window).value:<9} {expires:<11} "
             f"{'' if left is None else str(left) + 'd':>6}  "
             f"{_clip(owner_label(token), 28):<28} {_clip(token.name, 60)}"
+            + (f"  {_clip(access_summary(token), 200)}" if token.is_fine_grained else "")
         )
     lines.append("")
     lines.extend(summary_lines(inventory, now, window))
@@ -225,7 +240,12 @@ _CSV_FIELDS = (
     "last_used_at",
     "created_at",
     "flags",
+    "token_type",
+    "granular_scopes",
 )
+"""``token_type`` is ``fine_grained`` or ``legacy``; ``granular_scopes`` a fine-grained
+token's boundaries with every permission (``all_memberships(read_job,read_pipeline)``),
+empty for a legacy one; ``scopes`` stays what GitLab says (``granular``)."""
 
 
 def write_csv(
@@ -237,7 +257,7 @@ def write_csv(
     rules: AuditRules = DEFAULT_RULES,
 ) -> None:
     """One row per token, with a header, written to ``out`` row by row; scopes
-    space-separated. Free text (instance, name, scopes, owner) goes through
+    space-separated. Free text (instance, name, scopes, owner, boundaries) goes through
     :func:`csv_cell`; numbers, dates and gltui's own words do not, so ``days_left``
     stays ``-3``."""
     import csv
@@ -256,11 +276,15 @@ def write_csv(
                 "" if token.expires_at is None else token.expires_at.isoformat(),
                 "" if left is None else left,
                 csv_cell(" ".join(token.scopes)),
-                highest_risk(token.scopes).label,
+                token_risk(token).label,
                 csv_cell(owner_label(token)),
                 "" if token.last_used_at is None else token.last_used_at.isoformat(),
                 "" if token.created_at is None else token.created_at.isoformat(),
                 " ".join(rules.flags(token, now)),
+                token_type(token),
+                ""
+                if token.granular_scopes is None
+                else csv_cell(granular_summary(token.granular_scopes, shown=None)),
             ]
         )
 
@@ -281,7 +305,8 @@ def render_csv(
 def render_markdown(
     inventory: Inventory, now: datetime, window: int = DEFAULT_EXPIRING_WINDOW_DAYS
 ) -> str:
-    """A table to paste into an issue or a chat, soonest expiry first, then the cards."""
+    """A table to paste into an issue or a chat, soonest expiry first, then the cards. A
+    fine-grained token's Scopes cell holds its boundaries, not GitLab's ``granular``."""
     today = now.date()
     totals = count_states(inventory.tokens(), now, window)
     lines = [
@@ -299,7 +324,7 @@ def render_markdown(
         if left is not None:
             expires += f" ({left} d)"
         where, name = markdown_text(token.instance), markdown_text(token.name)
-        owner, scopes = markdown_text(owner_label(token)), markdown_text(", ".join(token.scopes))
+        owner, scopes = markdown_text(owner_label(token)), markdown_text(access_summary(token))
         lines.append(
             f"| {where} | {token.kind.value} | {name} | "
             f"{classify(token, now, window).value} | {expires} | {owner} | {scopes} |"
@@ -316,7 +341,9 @@ def write_openmetrics(
     out: TextIO, inventory: Inventory, now: datetime, window: int = DEFAULT_EXPIRING_WINDOW_DAYS
 ) -> None:
     """For node-exporter's textfile collector: expiry time and days left per working token,
-    and token counts per instance and state. Written line by line: a metric family's
+    and token counts per instance and state. ``token_type`` (``fine_grained`` or
+    ``legacy``) labels each token's series: two values, so no new cardinality (a token
+    never changes type). Written line by line: a metric family's
     samples must be contiguous, so the tokens are walked twice (expiry, then days left)
     rather than holding either family's lines."""
     today = now.date()
@@ -329,7 +356,7 @@ def write_openmetrics(
             labels = (
                 f'instance="{label_value(token.instance)}",kind="{token.kind.value}",'
                 f'id="{token.id}",name="{label_value(token.name)}",'
-                f'owner="{label_value(owner_label(token))}"'
+                f'owner="{label_value(owner_label(token))}",token_type="{token_type(token)}"'
             )
             yield token, labels, instant
 

@@ -7,29 +7,37 @@ tokens GitLab stopped listing, which exist only in the local record.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import replace
 from datetime import datetime
 from typing import Any
 
 from gltui.domain.changes import Baseline, Change, TokenChange, changes_since
 from gltui.domain.display import printable
+from gltui.domain.replaced import Succession
 from gltui.inventory.model import Inventory
 from gltui.report.escape import markdown_text
 
 
 def changed_only(
-    inventory: Inventory, baseline: Baseline | None, now: datetime, window: int
+    inventory: Inventory,
+    baseline: Baseline | None,
+    now: datetime,
+    window: int,
+    links: Iterable[Succession] = (),
 ) -> tuple[Inventory, list[TokenChange]]:
     """The inventory cut down to changed tokens, and every change (vanished included).
-    Without a baseline nothing counts as changed: the first review starts the record."""
+    Without a baseline nothing counts as changed: the first review starts the record.
+    ``links``: the recorded successions (a replaced token's change is ``replaced``)."""
     if baseline is None:
         return replace(
             inventory,
             instances=tuple(replace(instance, tokens=()) for instance in inventory.instances),
         ), []
     read = [instance.name for instance in inventory.instances if instance.tokens or instance.ok]
-    changes = changes_since(baseline.seen, inventory.tokens(), now, window, instances=read)
+    changes = changes_since(
+        baseline.seen, inventory.tokens(), now, window, instances=read, links=links
+    )
     changed = {change.token.identity for change in changes if change.token is not None}
     kept = tuple(
         replace(instance, tokens=tuple(t for t in instance.tokens if t.identity in changed))

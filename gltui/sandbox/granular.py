@@ -85,6 +85,22 @@ PERMISSIONS: Mapping[str, frozenset[str]] = {
     "read_cluster_agent_token": frozenset({PROJECT}),
     "read_runner": frozenset({PROJECT, GROUP, INSTANCE}),
     "read_job": frozenset({PROJECT, GROUP}),
+    # what integrations need: the built-in templates' fine-grained forms ask for these
+    # (read_merge_request, read_branch and read_work_item on the project boundary are
+    # seen in GitLab's MRs 255554 and 266885; the rest follow the same rule, UNCONFIRMED)
+    "read_repository": frozenset({PROJECT, GROUP}),
+    "read_branch": frozenset({PROJECT, GROUP}),
+    "read_commit": frozenset({PROJECT, GROUP}),
+    "read_merge_request": frozenset({PROJECT, GROUP}),
+    "read_pipeline": frozenset({PROJECT, GROUP}),
+    "read_package": frozenset({PROJECT, GROUP}),
+    "read_container_repository": frozenset({PROJECT, GROUP}),
+    "read_work_item": frozenset({PROJECT, GROUP}),
+    "create_branch": frozenset({PROJECT, GROUP}),
+    "create_merge_request": frozenset({PROJECT, GROUP}),
+    "create_deploy_key": frozenset({PROJECT, GROUP}),
+    "create_webhook": frozenset({PROJECT, GROUP}),
+    "create_project": frozenset({GROUP, USER}),
     # the walk's reads
     "read_group": frozenset({USER, GROUP}),
     "read_project": frozenset({USER, GROUP, PROJECT}),

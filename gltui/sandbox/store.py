@@ -172,6 +172,9 @@ class Store:
     lock: threading.RLock = field(default_factory=threading.RLock)
     token_limit: int = 0
     """Active access tokens per project or group before 'Access token limit reached'."""
+    max_lifetime_days: int | None = None
+    """The administrator's ``max_personal_access_token_lifetime`` (days); ``None``: the
+    model's 365."""
     users: dict[int, User] = field(default_factory=dict)
     groups: dict[int, Group] = field(default_factory=dict)
     projects: dict[int, Project] = field(default_factory=dict)

@@ -17,13 +17,12 @@ from collections.abc import Iterable, Sequence
 from dataclasses import replace
 from datetime import datetime
 from itertools import chain
-from typing import TypeVar
+from typing import TYPE_CHECKING, TypeVar
 
-from gltui.actions.pending import PendingReplacement
 from gltui.domain.audit import DEFAULT_RULES, AuditRules
-from gltui.domain.changes import seen_key
 from gltui.domain.display import printable
-from gltui.domain.states import StateCounts, tally
+from gltui.domain.replaced import Because, Succession
+from gltui.domain.states import StateCounts, TokenState, tally
 from gltui.domain.summary import ExpirySummary
 from gltui.domain.timeline import weekly_counts
 from gltui.domain.tokens import Token, TokenKind
@@ -31,8 +30,25 @@ from gltui.inventory.model import InstanceInventory, Inventory, Progress
 from gltui.inventory.spec import InstanceSpec
 from gltui.perf import collector_paused
 from gltui.tui.generation import Generation
+from gltui.tui.replacement_marks import MarkJob, MarksAnswer
 from gltui.tui.row_index import RowIndex
-from gltui.tui.table_model import COLUMNS, StateFilter, TokenRow, View, build_rows
+from gltui.tui.table_model import (
+    COLUMNS,
+    MarkChange,
+    StateFilter,
+    TokenRow,
+    View,
+    apply_marks,
+    build_rows,
+    mark_replacements,
+)
+
+if TYPE_CHECKING:
+    from gltui.actions.pending import PendingReplacement
+    from gltui.domain.deployed import Deployment
+
+# gltui.domain.changes loads on first use (the details pane): not needed for the first
+# frame (cold start).
 
 PALETTE = ("#5fafff", "#d787ff", "#5fd7af", "#ffaf5f", "#ff87af", "#afd75f")
 """One colour per instance, in configuration order, unless the config names one."""
@@ -71,6 +87,10 @@ class DashboardState:
         self.pending_replacements: list[PendingReplacement] = []
         """Replacements waiting for the user's word that the new token is deployed (as
         last read from the store)."""
+        self.successions: list[Succession] = []
+        """The rotations and replacements gltui recorded (the successions record)."""
+        self.deployments: list[Deployment] = []
+        """The CI/CD variables the last "where is it deployed?" scan found holding tokens."""
         self.progress: dict[str, Progress] = {}
         self.awaiting: set[str] = set()
         """Instances the running refresh has not answered for yet."""
@@ -79,6 +99,15 @@ class DashboardState:
         """The configuration changed while a refresh ran: start another when it ends."""
         self.refreshes = Generation()
         self.reloads = Generation()
+        self.row_sets = Generation()
+        """Counts every change of the rows shown (:meth:`store`, :meth:`use_specs`): a
+        replaced-marks answer about earlier rows is dropped (:meth:`replacements_found`)."""
+        self.markings = Generation()
+        """Numbers the jobs that tell the rows which are replaced (the newest answers)."""
+        self.link_sets = Generation()
+        """Counts changes of :meth:`links`: a refresh's rows are marked in its threads with
+        the links of then, so a change since :attr:`refresh_links_at` asks again."""
+        self.refresh_links_at = 0
         self.reloading = False
         """The configuration file is being read again (token commands included)."""
 
@@ -102,16 +131,58 @@ class DashboardState:
         """The configuration of instance ``name`` (``None``: no longer configured)."""
         return next((spec for spec in self.specs if spec.name == name), None)
 
-    def build(self, instance: InstanceInventory, now: datetime) -> list[TokenRow]:
-        """Table rows for an instance. Pure, so worker threads call it off the loop."""
+    def build(
+        self, instance: InstanceInventory, now: datetime, *, replaced: bool = True
+    ) -> list[TokenRow]:
+        """Table rows for an instance. Pure, so worker threads call it off the loop.
+        ``replaced=False``: leave telling replaced tokens to a :meth:`replacement_job`
+        (the first frame's rows: the records are read right after it)."""
         with collector_paused():
-            return build_rows(instance.tokens, now, self.window, self.rules)
+            rows = build_rows(instance.tokens, now, self.window, self.rules)
+            if replaced:
+                mark_replacements(rows, self.links())
+            return rows
+
+    def links(self) -> list[Succession]:
+        """Every known succession: the recorded ones and the replacements in progress."""
+        pending = [
+            Succession(p.instance, p.old_key, p.new_key, Because.REPLACED)
+            for p in self.pending_replacements
+        ]
+        return [*self.successions, *pending]
+
+    def replacement_job(self) -> MarkJob:
+        """What a worker needs to tell every row again whether it is replaced (the links
+        changed, or rows were patched in): the rows and links as they are now, numbered
+        (:mod:`gltui.tui.replacement_marks`). Taking a new job supersedes the earlier ones."""
+        rows = tuple(list(rows) for rows in self._rows.values())
+        return MarkJob(self.markings.next(), self.row_sets.current, rows, tuple(self.links()))
+
+    def replacements_found(self, job: MarkJob, changes: Sequence[MarkChange]) -> MarksAnswer:
+        """Apply what ``job`` found, unless a newer job was taken or the rows changed
+        meanwhile (then :attr:`MarksAnswer.STALE`: take a new job over the new rows)."""
+        if not self.markings.is_current(job.number):
+            return MarksAnswer.SUPERSEDED
+        if not self.row_sets.is_current(job.rows_at):
+            return MarksAnswer.STALE
+        if changes:
+            apply_marks(changes)
+            if self._index is not None:  # the search texts of re-marked rows changed
+                self._index.texts_changed()
+        return MarksAnswer.APPLIED
+
+    def mark_replacements(self) -> None:
+        """Tell every row again whether it is replaced, at once (where the rows are few;
+        the dashboard runs :meth:`replacement_job` in a worker)."""
+        job = self.replacement_job()
+        self.replacements_found(job, job.run())
 
     def store(self, instance: InstanceInventory, rows: list[TokenRow]) -> None:
         """Show ``instance`` with ``rows`` (all its tokens: a head it had is done)."""
         self.instances[instance.name] = instance
         self._rows[instance.name] = rows
         self._index = None
+        self.row_sets.next()
         self.partial.pop(instance.name, None)
 
     def preload(
@@ -203,6 +274,7 @@ class DashboardState:
         self.refreshing = True
         self.awaiting = set(self.names)
         self.progress.clear()
+        self.refresh_links_at = self.link_sets.current
         return self.refreshes.next()
 
     def refresh_progressed(self, number: int, progress: Progress) -> bool:
@@ -237,6 +309,7 @@ class DashboardState:
         and :meth:`refresh_finished` asks for the next."""
         self.specs = tuple(specs)
         self._index = None
+        self.row_sets.next()
         names = set(self.names)
         for table in (self.instances, self._rows, self.progress, self.partial):
             for name in [name for name in table if name not in names]:
@@ -268,7 +341,9 @@ class DashboardState:
     def apply_tokens(self, tokens: Iterable[Token], now: datetime) -> list[InstanceInventory]:
         """Patch changed (same identity) or new tokens into the instances and rows,
         without a refresh. Unchanged rows are kept (their computed text too). Returns
-        the patched instances, for the snapshot cache."""
+        the patched instances, for the snapshot cache. Which rows are replaced is not
+        told here (0.3-0.4 s at 100,000 rows): the caller runs a :meth:`replacement_job`
+        in a worker (a rotation replaces its old token)."""
         by_instance: dict[str, dict[Identity, Token]] = {}
         for token in tokens:
             by_instance.setdefault(token.instance, {})[token.identity] = token
@@ -317,6 +392,8 @@ class DashboardState:
 
     def replacement_lines(self, token: Token) -> list[tuple[str, str]]:
         """What the details pane says of a replacement this token is part of."""
+        from gltui.domain.changes import seen_key
+
         key = seen_key(token)
         lines = []
         for pending in self.pending_replacements:
@@ -337,6 +414,17 @@ class DashboardState:
                 lines.append(
                     ("Replaces", f"#{old_id} (since {since}); p on #{old_id} finishes the job")
                 )
+        identity = token.identity
+        row = next(
+            (r for r in self._rows.get(token.instance, ()) if r.token.identity == identity), None
+        )
+        if row is not None and row.replaced is not None:
+            lines.append(("Replaced by", f"{printable(row.replaced.describe())}: nothing to do"))
+        lines += [
+            ("Deployed", printable(found.describe()))
+            for found in self.deployments
+            if found.instance == token.instance and found.token_key == key
+        ]
         return lines
 
     # --- what the cards, the chart and the status line say ---------------------
@@ -345,11 +433,19 @@ class DashboardState:
 
     def counts(self, now: datetime) -> StateCounts:
         """GitLab's four cards over every token (heads count by their summaries)."""
-        states = chain(
-            (row.state for row in self._complete_rows()),
-            *(summary.states(now, self.window) for summary in self.partial.values()),
-        )
-        return tally(states)
+        counts = tally(row.state for row in self._complete_rows())
+        for summary in self.partial.values():
+            counts += summary.counts(now, self.window)
+        return counts
+
+    def replaced_counts(self) -> dict[str, int]:
+        """How many of the revoked and of the expired tokens are replaced, by state:
+        the cards' quieter figure beside GitLab's own numbers (:mod:`gltui.domain.replaced`)."""
+        found = {TokenState.REVOKED.value: 0, TokenState.EXPIRED.value: 0}
+        for row in self._complete_rows():
+            if row.replaced is not None and row.state.value in found:
+                found[row.state.value] += 1
+        return found
 
     def weekly(self, now: datetime) -> list[int]:
         """The expiry chart: working tokens expiring per week from now."""

@@ -88,6 +88,12 @@ ACTIONS: tuple[DashboardAction, ...] = (
         "Identify",
         "Whose is a leaked token? Paste its value (masked); jump to it, revoke it by value",
     ),
+    DashboardAction(
+        "D",
+        "scan_deployed",
+        "Deployed",
+        "Where is each token deployed? Scan your CI/CD variables for tokens (asks first)",
+    ),
     DashboardAction("question_mark", "help", "Help", "Every key, with what it does", True),
 )
 """The one table that the bindings, the footer, the help screen and the palette all use."""

@@ -8,14 +8,17 @@ new configuration made stale is dropped (:class:`~gltui.tui.dashboard_state.Dash
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 from textual.message import Message
 
-from gltui.actions.pending import PendingReplacement
 from gltui.domain.tokens import Token
 from gltui.inventory.engine import InventoryEngine
 from gltui.inventory.model import InstanceInventory, Inventory, Progress
 from gltui.tui.table_model import TokenRow
+
+if TYPE_CHECKING:  # an annotation only: the pending store loads when one is kept
+    from gltui.actions.pending import PendingReplacement
 
 
 class SnapshotsLoaded(Message):

@@ -68,6 +68,15 @@ class RowIndex:
     def __len__(self) -> int:
         return len(self._rows)
 
+    def texts_changed(self) -> None:
+        """Some rows' search texts changed (a row marked replaced says so): forget the
+        texts and the last result, keep the sorted orders and the filtered rows (no sort
+        key and no card, instance or kind filter looks at the mark), so the next view
+        costs one pass over the texts instead of a sort of every row."""
+        if self._base is not None:
+            self._base.haystacks = None
+        self._last = None
+
     def _ordered(self, sort: Column, descending: bool) -> list[TokenRow]:
         key = (sort, descending)
         found = self._orders.get(key)

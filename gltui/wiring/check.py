@@ -1,4 +1,8 @@
-"""``gltui config check``: is every instance reachable, and is its token fit for gltui?"""
+"""``gltui config check``: is every instance reachable, and is its token fit for gltui?
+
+A fine-grained token is shown with its boundaries and permissions, and the check names
+the permissions it lacks for reading and, apart, for acting (the probe's notes).
+"""
 
 from __future__ import annotations
 
@@ -11,6 +15,7 @@ from gltui.adapters.log import RequestLog
 from gltui.config.model import Config
 from gltui.domain.display import printable, printable_said
 from gltui.domain.states import days_until_expiry
+from gltui.domain.tokens import Token
 from gltui.inventory.probe import Probe, probe_instance
 from gltui.wiring.specs import instance_spec
 
@@ -36,17 +41,35 @@ def describe(probe: Probe, now: datetime) -> list[str]:
     if who is not None:
         role = " (admin)" if who.is_admin else ""
         version = printable_said(who.version, secrets) if who.version else "unknown"
-        line += f": signed in as {printable_said(who.username, secrets)}{role}, GitLab {version}"
+        name = printable_said(who.username, secrets) or f"user #{who.user_id}"
+        line += f": signed in as {name}{role}, GitLab {version}"
     lines = [line]
     token = probe.own_token
     if token is not None:
         left = days_until_expiry(token, now.date())
         expiry = "never expires" if left is None else f"expires {token.expires_at} (in {left} days)"
-        scopes = printable_said(", ".join(token.scopes), secrets) or "no scopes"
+        scopes = printable_said(_holds(token), secrets) or "no scopes"
         lines.append(f"    token {printable_said(token.name, secrets)!r}: {scopes}; {expiry}")
     lines.extend(f"    problem: {printable_said(text, secrets)}" for text in probe.problems)
     lines.extend(f"    warning: {printable_said(text, secrets)}" for text in probe.warnings)
     return lines
+
+
+def _holds(token: Token) -> str:
+    """A legacy token's scopes, or a fine-grained one's boundaries and permissions."""
+    if token.granular_scopes is None:
+        return ", ".join(token.scopes)
+    if not token.granular_scopes:
+        return "fine-grained (GitLab did not list its permissions)"
+    parts = []
+    for scope in token.granular_scopes:
+        reach = scope.access
+        if scope.project_id is not None:
+            reach += f" project {scope.project_id}"
+        if scope.group_id is not None:
+            reach += f" group {scope.group_id}"
+        parts.append(f"{reach}: {', '.join(scope.permissions)}")
+    return "fine-grained: " + "; ".join(parts)
 
 
 def run_check(

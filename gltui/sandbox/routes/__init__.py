@@ -16,6 +16,7 @@ _MODULES = (
     "cluster_agents",
     "runners",
     "variables",
+    "settings",
 )
 
 

@@ -70,8 +70,9 @@ def find_user(store: Store, ident: str) -> User:
 
 
 def max_expiry(store: Store) -> date:
-    """The latest expiry the instance accepts (today + 365 days)."""
-    return store.today() + timedelta(days=MAX_LIFETIME_DAYS)
+    """The latest expiry the instance accepts (today + 365 days, or the administrator's
+    lower ``max_personal_access_token_lifetime``)."""
+    return store.today() + timedelta(days=store.max_lifetime_days or MAX_LIFETIME_DAYS)
 
 
 def expiry_error(store: Store, expires_at: date | None) -> str | None:

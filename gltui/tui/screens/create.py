@@ -4,14 +4,20 @@ Fields: template, instance, kind, project or group (a searchable list of the
 places where the user has the role to create tokens, read in a worker), name,
 description, expiry, role and scopes (those the kind cannot hold are disabled
 with the reason; write scopes marked). A refusal from GitLab is shown under the
-form, which keeps everything typed. Ordinary users cannot create personal tokens
-through the API: the pane then offers GitLab's prefilled form instead.
+form, which keeps everything typed.
+
+Personal tokens from a template with a fine-grained form are fine-grained by default
+where the instance makes them over the API (GitLab 19.2+: :mod:`gltui.actions.plan`):
+the Type row switches to the legacy scopes, the side lists the permissions per
+boundary instead of scopes, and the project or group picked is what the token's
+selected memberships reach. Elsewhere, ordinary users cannot create personal tokens
+through the API: the pane then offers GitLab's prefilled form instead, as it does
+when GitLab answers 404 where fine-grained tokens are created.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from collections.abc import Sequence
 from datetime import date
 from typing import Any, ClassVar
 
@@ -22,51 +28,40 @@ from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.widgets import Button, Input, Label, OptionList, Select, SelectionList, Static
 from textual.widgets.option_list import Option
-from textual.widgets.selection_list import Selection
 from textual.worker import Worker
 
 from gltui.actions.form import (
     CREATABLE_KINDS,
     CreateForm,
     build_request,
-    preview,
-    scope_choices,
     template_table,
 )
-from gltui.actions.service import ActionError, Issued
-from gltui.adapters.endpoints import NotPossible, create_path, parse_version
-from gltui.domain.access import AccessLevel
+from gltui.actions.plan import plan_create, prefers_fine_grained
+from gltui.actions.service import ActionError, FineGrainedUnavailable, Issued
 from gltui.domain.display import printable, printable_lines, printable_said
 from gltui.domain.errors import DomainError, ValidationError
-from gltui.domain.templates import CreateRequest, Template, personal_token_form_url
-from gltui.domain.tokens import Resource, TokenKind
+from gltui.domain.templates import CreateRequest, Template
+from gltui.domain.tokens import Owner, Resource, TokenKind
 from gltui.tui.generation import Generation
 from gltui.tui.screens.action_modal import ActionModal
+from gltui.tui.screens.create_account import AccountPicker, LoadAccounts
+from gltui.tui.screens.create_view import (
+    FINE_GRAINED,
+    LEGACY,
+    ROLES,
+    VARIANTS,
+    Created,
+    CreateToken,
+    LoadResources,
+    Place,
+    SaveTemplate,
+    dropdown,
+    permissions_text,
+    row,
+    scope_selections,
+)
 
-
-@dataclass(frozen=True)
-class Place:
-    """An instance tokens can be created on, and who gltui is there."""
-
-    name: str
-    url: str
-    user_id: int
-    is_admin: bool
-    version: str | None
-
-
-@dataclass(frozen=True)
-class Created:
-    """What the pane made."""
-
-    instance: str
-    issued: Issued
-
-
-LoadResources = Callable[[str, TokenKind, str], list[Resource]]
-CreateToken = Callable[[str, CreateRequest], Issued]
-SaveTemplate = Callable[[str, dict[str, object]], None]
-ROLES = [(level.label, level.name.lower()) for level in AccessLevel]
+__all__ = ["CreateScreen", "Created", "Place"]
 
 
 class CreateScreen(ActionModal[Created]):
@@ -93,9 +88,12 @@ class CreateScreen(ActionModal[Created]):
         start_place: str | None = None,
         start_resource: Resource | None = None,
         start_name: str | None = None,
+        load_accounts: LoadAccounts | None = None,
+        start_account: Owner | None = None,
     ) -> None:
         """``start``: the template to begin with ("create like this" passes a one-off one
-        made from the token); the callables block and run in workers."""
+        made from the token); the callables block and run in workers (``load_accounts``:
+        a group's or project's service accounts, for a service account's token)."""
         super().__init__()
         self.places = {place.name: place for place in places}
         self.templates = {template.id: template for template in templates}
@@ -107,11 +105,17 @@ class CreateScreen(ActionModal[Created]):
         self._save = save_template
         first = start or next(iter(self.templates.values()))
         self.template = first
-        self.kind = start_kind if start_kind in first.kinds else first.kinds[0]
+        self.kind = start_kind if start_kind and first.suits(start_kind) else first.kinds[0]
+        self._load_accounts = load_accounts
+        self.start_account = start_account
         self.place = start_place if start_place in self.places else next(iter(self.places))
         self.resource = start_resource
         self.start_name = start_name
         self.resources: list[Resource] = [start_resource] if start_resource else []
+        self.fine_grained = prefers_fine_grained(
+            first, TokenKind.PERSONAL, self.current_place.where
+        )
+        """The Type row: the template's fine-grained form (personal tokens only)."""
         self.request: CreateRequest | None = None
         self.form_url: str | None = None
         self.searches = Generation()
@@ -123,69 +127,34 @@ class CreateScreen(ActionModal[Created]):
             yield Static("Create a token", id="create-title")
             with Horizontal(id="create-columns"):
                 with VerticalScroll(id="create-fields"):
-                    with Horizontal(classes="create-row"):
-                        yield Label("Template", classes="create-label")
-                        yield Select(
-                            # Text, not str: Select parses a str prompt as markup
-                            [(Text(printable(t.title)), t.id) for t in self.templates.values()],
-                            value=self.template.id,
-                            allow_blank=False,
-                            id="template",
-                            compact=True,
-                        )
-                    with Horizontal(classes="create-row"):
-                        yield Label("Instance", classes="create-label")
-                        yield Select(
-                            [(Text(printable(name)), name) for name in self.places],
-                            value=self.place,
-                            allow_blank=False,
-                            id="instance",
-                            compact=True,
-                        )
-                    with Horizontal(classes="create-row"):
-                        yield Label("Kind", classes="create-label")
-                        yield Select(
-                            self._kind_options(),
-                            value=self.kind,
-                            allow_blank=False,
-                            id="kind",
-                            compact=True,
-                        )
+                    # Text, not str: Select parses a str prompt as markup
+                    titles = [(Text(printable(t.title)), t.id) for t in self.templates.values()]
+                    yield row("Template", dropdown(titles, self.template.id, "template"))
+                    names = [(Text(printable(name)), name) for name in self.places]
+                    yield row("Instance", dropdown(names, self.place, "instance"))
+                    yield row("Kind", dropdown(self._kind_options(), self.kind, "kind"))
+                    variant = FINE_GRAINED if self.fine_grained else LEGACY
+                    yield row("Type", dropdown(VARIANTS, variant, "variant"), "variant-row")
                     with Vertical(id="target-box"):
-                        with Horizontal(classes="create-row"):
-                            yield Label("Project/group", classes="create-label")
-                            yield Input(
-                                placeholder="type to search", id="target-search", compact=True
-                            )
+                        search = Input(placeholder="type to search", id="target-search")
+                        search.compact = True
+                        yield row("Project/group", search)
                         yield OptionList(id="targets")
                         yield Static("", id="target-chosen", markup=False)
-                    with Horizontal(classes="create-row"):
-                        yield Label("Name", classes="create-label")
-                        yield Input(
-                            value=self.start_name or self.template.id, id="name", compact=True
-                        )
-                    with Horizontal(classes="create-row"):
-                        yield Label("Description", classes="create-label")
-                        yield Input(value=self.template.description, id="description", compact=True)
-                    with Horizontal(classes="create-row"):
-                        yield Label("Expires", classes="create-label")
-                        yield Input(
-                            placeholder="YYYY-MM-DD (empty: template default)",
-                            id="expires",
-                            compact=True,
-                        )
-                    with Horizontal(classes="create-row", id="role-row"):
-                        yield Label("Role", classes="create-label")
-                        yield Select(
-                            ROLES,
-                            allow_blank=True,
-                            prompt="template default",
-                            id="role",
-                            compact=True,
-                        )
+                    yield AccountPicker(self._load_accounts, id="account-box")
+                    name = self.start_name or self.template.id
+                    yield row("Name", Input(value=name, id="name", compact=True))
+                    about = self.template.description
+                    yield row("Description", Input(value=about, id="description", compact=True))
+                    hint = "YYYY-MM-DD (empty: template default)"
+                    yield row("Expires", Input(placeholder=hint, id="expires", compact=True))
+                    role = Select(ROLES, allow_blank=True, prompt="template default", id="role")
+                    role.compact = True
+                    yield row("Role", role, "role-row")
                 with Vertical(id="create-side"):
-                    yield Label("Scopes (! = can write)")
+                    yield Label("Scopes (! = can write)", id="scopes-label")
                     yield SelectionList[str](id="scopes")
+                    yield Static("", id="permissions", markup=False)
                     yield Static("", id="create-preview", markup=False)
                     yield Static("", id="create-error", markup=False)
             with Horizontal(id="create-buttons"):
@@ -202,34 +171,48 @@ class CreateScreen(ActionModal[Created]):
 
     # --- helpers ----------------------------------------------------------------
     def _kind_options(self) -> list[tuple[str, TokenKind]]:
-        return [(kind.value, kind) for kind in CREATABLE_KINDS if kind in self.template.kinds]
+        return [(kind.value, kind) for kind in CREATABLE_KINDS if self.template.suits(kind)]
 
     @property
     def current_place(self) -> Place:
         """The instance chosen."""
         return self.places[self.place]
 
+    def _fine(self) -> bool:
+        """Whether the pane makes the template's fine-grained form now."""
+        return (
+            self.fine_grained
+            and self.kind is TokenKind.PERSONAL
+            and self.template.fine_grained is not None
+        )
+
     def _fill_scopes(self) -> None:
-        chosen = set(self.template.variant_for(self.kind).scopes)
         scopes = self.query_one("#scopes", SelectionList)
         scopes.clear_options()
-        for choice in scope_choices(self.kind, is_admin=self.current_place.is_admin):
-            label = ("! " if choice.writes else "  ") + choice.scope
-            if choice.why_not:
-                label += f"  ({choice.why_not})"
-            scopes.add_option(
-                Selection(
-                    label,
-                    choice.scope,
-                    initial_state=choice.scope in chosen and choice.why_not is None,
-                    disabled=choice.why_not is not None,
-                )
-            )
+        is_admin = self.current_place.is_admin
+        scopes.add_options(scope_selections(self.template, self.kind, is_admin=is_admin))
 
     def _kind_changed(self) -> None:
-        needs_target = self.kind is not TokenKind.PERSONAL
+        form, fine = self.template.fine_grained, self._fine()
+        self.query_one("#variant-row").display = (
+            self.kind is TokenKind.PERSONAL
+            and form is not None
+            and self.template.has_legacy(self.kind)
+        )
+        needs_target = self.kind is not TokenKind.PERSONAL or (
+            fine and form is not None and form.needs_memberships
+        )
+        for legacy_only in ("#scopes", "#scopes-label"):
+            self.query_one(legacy_only).display = not fine
+        self.query_one("#permissions").display = fine
         self.query_one("#target-box").display = needs_target
         self.query_one("#role-row").display = self.kind.is_resource_token
+        accounts = self.query_one(AccountPicker)
+        accounts.display = self.kind is TokenKind.SERVICE_ACCOUNT
+        if accounts.display and self.resource is not None:
+            accounts.load(self.place, self.resource, self.start_account)
+        else:
+            accounts.clear()
         if needs_target:
             self.search_resources(self.query_one("#target-search", Input).value)
         self._refresh_preview()
@@ -245,6 +228,8 @@ class CreateScreen(ActionModal[Created]):
             expires=self.query_one("#expires", Input).value,
             role=role if isinstance(role, str) else None,
             scopes=tuple(self.query_one("#scopes", SelectionList).selected),
+            fine_grained=self._fine(),
+            account=self.query_one(AccountPicker).account,
         )
 
     def _refresh_preview(self) -> None:
@@ -254,6 +239,9 @@ class CreateScreen(ActionModal[Created]):
         shown = self.query_one("#create-preview", Static)
         button = self.query_one("#create-go", Button)
         self.form_url = None
+        if self._fine() and self.template.fine_grained is not None:
+            permissions = self.query_one("#permissions", Static)
+            permissions.update(permissions_text(self.template.fine_grained, self.resource))
         try:
             self.request = build_request(self._form(), self.today, is_admin=place.is_admin)
         except ValidationError as problem:
@@ -264,26 +252,23 @@ class CreateScreen(ActionModal[Created]):
             return
         error.update("")
         button.disabled = False
-        try:
-            path = create_path(self.request, user_id=place.user_id, is_admin=place.is_admin)
-        except NotPossible as reason:
-            if self.request.kind is TokenKind.PERSONAL:
-                version = parse_version(place.version)
-                legacy = version is not None and version < (16, 0)
-                self.form_url = personal_token_form_url(
-                    place.url, self.request.name, self.request.scopes, legacy=legacy
-                )
-                shown.update(
-                    f"{printable_said(str(reason))}:\n{self.form_url}\n(prefilled with this "
-                    "name and these scopes; choose the expiry there)"
-                )
-                button.label = "Open GitLab's form"
-                return
-            shown.update(printable_said(str(reason)))
-            button.disabled = True
+        plan = plan_create(self.request, place.where)
+        if plan.path is not None:
+            button.label = "Create"
+            shown.update(printable_lines(plan.preview()))
             return
-        button.label = "Create"
-        shown.update(printable_lines(preview(self.request, path)))
+        if plan.form_url is not None:
+            self.form_url = plan.form_url
+            button.label = "Open GitLab's form"
+            shown.update(printable_lines(plan.preview()))  # gltui's words and the address
+            return
+        hint = (
+            "; choose Type: legacy"
+            if plan.needs_legacy and self.template.has_legacy(self.kind)
+            else ""
+        )
+        shown.update(printable_lines(plan.preview() + hint))
+        button.disabled = True
 
     # --- events -----------------------------------------------------------------
     @on(Select.Changed, "#template")
@@ -291,17 +276,21 @@ class CreateScreen(ActionModal[Created]):
         if not isinstance(event.value, str) or event.value == self.template.id:
             return
         chosen = self.templates[event.value]
-        if not any(kind in chosen.kinds for kind in CREATABLE_KINDS):
+        if not any(chosen.suits(kind) for kind in CREATABLE_KINDS):
             suits = ", ".join(kind.value for kind in chosen.kinds)
             self.query_one("#create-error", Static).update(
                 f"template: {event.value!r} is for {suits} tokens, which gltui does not create"
             )
             return
         self.template = chosen
+        self.fine_grained = prefers_fine_grained(
+            chosen, TokenKind.PERSONAL, self.current_place.where
+        )
+        self.query_one("#variant", Select).value = FINE_GRAINED if self.fine_grained else LEGACY
         kinds = self._kind_options()
         kind_select = self.query_one("#kind", Select)
         kind_select.set_options(kinds)
-        self.kind = self.kind if self.kind in self.template.kinds else kinds[0][1]
+        self.kind = self.kind if self.template.suits(self.kind) else kinds[0][1]
         kind_select.value = self.kind
         self.query_one("#name", Input).value = self.template.id
         self.query_one("#description", Input).value = self.template.description
@@ -313,6 +302,10 @@ class CreateScreen(ActionModal[Created]):
         if isinstance(event.value, str) and event.value != self.place:
             self.place = event.value
             self.resource = None
+            self.fine_grained = prefers_fine_grained(
+                self.template, TokenKind.PERSONAL, self.current_place.where
+            )
+            self.query_one("#variant", Select).value = FINE_GRAINED if self.fine_grained else LEGACY
             self._fill_scopes()
             self._kind_changed()
 
@@ -324,6 +317,14 @@ class CreateScreen(ActionModal[Created]):
             self._fill_scopes()
             self._kind_changed()
 
+    @on(Select.Changed, "#variant")
+    def variant_chosen(self, event: Select.Changed) -> None:
+        fine = event.value == FINE_GRAINED
+        if fine != self.fine_grained:
+            self.fine_grained = fine
+            self._kind_changed()
+
+    @on(AccountPicker.Chosen)
     @on(Select.Changed, "#role")
     @on(Input.Changed, "#name")
     @on(Input.Changed, "#description")
@@ -395,6 +396,8 @@ class CreateScreen(ActionModal[Created]):
         self.query_one("#target-chosen", Static).update(
             f"chosen: {resource.type.value} {printable(resource.path or str(resource.id))}"
         )
+        if self.kind is TokenKind.SERVICE_ACCOUNT:
+            self.query_one(AccountPicker).load(self.place, resource, self.start_account)
         self._refresh_preview()
 
     @on(Button.Pressed, "#create-cancel")
@@ -410,13 +413,37 @@ class CreateScreen(ActionModal[Created]):
             return
         place, request = self.place, self.request
 
-        def done(issued: Issued | None) -> None:
-            if issued is None:
+        def send() -> Issued | FineGrainedUnavailable:
+            try:
+                return self._create(place, request)
+            except FineGrainedUnavailable as unavailable:
+                return unavailable  # not a failure: the legacy way is offered instead
+
+        def done(issued: Issued | FineGrainedUnavailable | None) -> None:
+            if isinstance(issued, FineGrainedUnavailable):
+                self._no_fine_grained_here(issued.message)
+            elif issued is None:
                 self.failed("nothing was created")
             else:
                 self.dismiss(Created(place, issued))
 
-        self.perform(lambda: self._create(place, request), "creating…", done)
+        self.perform(send, "creating…", done)
+
+    def _no_fine_grained_here(self, message: str) -> None:
+        """GitLab answered that it cannot make the fine-grained token: offer the legacy
+        one (GitLab's form, for someone who is not an administrator), saying why."""
+        self.running = False
+        self.set_busy(False)
+        said = printable_said(message)
+        if not self.template.has_legacy(self.kind):
+            self._say_error(
+                f"{said}; template {printable(self.template.id)!r} has no legacy scopes"
+            )
+            return
+        self.fine_grained = False
+        self.query_one("#variant", Select).value = LEGACY
+        self._kind_changed()
+        self._say_error(f"{said}. The legacy token is shown instead.")
 
     @work(thread=True, group="browser", exit_on_error=False)
     def open_form(self, url: str) -> None:

@@ -14,19 +14,18 @@ import gc
 import threading
 from collections.abc import Callable, Mapping
 from pathlib import Path
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import BindingType
 from textual.screen import Screen
-from textual.widgets import Footer, Input, Static
+from textual.widgets import Input, Static
 from textual.worker import Worker
 
 from gltui.clock import Clock
 from gltui.domain.audit import DEFAULT_RULES, AuditRules
 from gltui.domain.display import printable
-from gltui.domain.review import Review, build_review
 from gltui.domain.summary import ExpirySummary
 from gltui.domain.tokens import Token
 from gltui.inventory.engine import InventoryEngine
@@ -44,25 +43,38 @@ from gltui.tui.messages import (
     SnapshotsLoaded,
     TokensChanged,
 )
-from gltui.tui.screens.details import DetailsScreen, detail_lines
-from gltui.tui.screens.help import HelpScreen
-from gltui.tui.screens.review import ReviewScreen, SignedOff, record_sign_off
-from gltui.tui.screens.token_actions import TokenWrites
-from gltui.tui.screens.yank import PageActions
+from gltui.tui.screens.deployed_actions import DeployedActions
+from gltui.tui.screens.page_actions import PageActions
+from gltui.tui.screens.token_actions import TokenWrites, WriteActions
 from gltui.tui.table_model import StateFilter, TokenRow
 from gltui.tui.widgets.cards import StateCards
+from gltui.tui.widgets.footer import PromptFooter
 from gltui.tui.widgets.instances_bar import InstancesBar, instance_line
 from gltui.tui.widgets.timeline import ExpiryTimeline
 from gltui.tui.widgets.token_table import TableHeader, TokenTable
 from gltui.tui.worker_errors import ForwardsWorkerErrors
 
+if TYPE_CHECKING:
+    from gltui.domain.review import Review
+    from gltui.tui.screens.review import SignedOff
+
+# The other screens (details, help, review, instances, ...) and the review's domain load
+# when first opened, inside the actions: the first frame needs none of them (cold start).
+
 WARM_UP_DELAY = 0.5
 """Seconds after painting before the search text of every row is built in a thread."""
+REST_DELAY = 0.05
+"""Seconds after the mount before the full snapshots behind preloaded heads are read:
+the first frame's follow-up passes (sizes, scrollbars, footer keys: about three 60 Hz
+update ticks) finish first. Started at once, the reading (one 2 MB JSON decode holds
+the GIL) stretched them: cold first frame median 360 -> 327 ms, every row no later."""
 Reconfigure = Callable[[], InventoryEngine]
 """Reads the configuration file again and builds its engine (blocking: token commands)."""
 
 
-class DashboardScreen(ForwardsWorkerErrors, PageActions, Screen[None]):
+class DashboardScreen(
+    ForwardsWorkerErrors, PageActions, WriteActions, DeployedActions, Screen[None]
+):
     """Every token on every instance, filtered and sorted as the user asks."""
 
     BINDINGS: ClassVar[list[BindingType]] = DEFAULT_BINDINGS
@@ -99,7 +111,7 @@ class DashboardScreen(ForwardsWorkerErrors, PageActions, Screen[None]):
         self._preloaded = preloaded is not None
         if preloaded is not None:  # before the app runs: no event loop to block yet
             now = clock()
-            rows = {i.name: self.state.build(i, now) for i in preloaded.instances}
+            rows = {i.name: self.state.build(i, now, replaced=False) for i in preloaded.instances}
             self.state.preload(preloaded, rows, dict(partial or {}))
             if self.writes.pending_store is not None:
                 self.state.pending_replacements = self.writes.pending_store.all()
@@ -113,7 +125,7 @@ class DashboardScreen(ForwardsWorkerErrors, PageActions, Screen[None]):
         yield Input(placeholder="filter: name, scopes, owner, instance (esc clears)", id="filter")
         yield TableHeader(id="table-header")
         yield TokenTable(id="tokens")
-        yield Footer()
+        yield PromptFooter()
 
     def on_mount(self) -> None:
         self.query_one("#filter", Input).display = False
@@ -123,13 +135,14 @@ class DashboardScreen(ForwardsWorkerErrors, PageActions, Screen[None]):
         if self._preloaded:
             self.action_refresh()
             if self.state.partial:  # the head painted this frame; the rest comes next
-                self.call_after_refresh(lambda: self.load_snapshots(refresh=False))
+                self.set_timer(REST_DELAY, lambda: self.load_snapshots(refresh=False))
             else:
                 # after the first frames: warming 10,000 rows now would compete with them
                 self.set_timer(WARM_UP_DELAY, lambda: self.warm_rows(self.state.all_rows()))
         else:
             self.load_snapshots()
         self.set_interval(30, self._render_instances)
+        self.load_successions()  # which dead tokens are replaced, where tokens are stored
 
     # --- workers (all IO happens here, off the event loop) -------------------
     @work(thread=True, exclusive=True, group="snapshots", exit_on_error=False)
@@ -252,10 +265,6 @@ class DashboardScreen(ForwardsWorkerErrors, PageActions, Screen[None]):
         self._render_all()
         self.save_snapshots(self.engine, changed)
 
-    def on_pending_changed(self, message: PendingChanged) -> None:
-        self.state.pending_replacements = message.rows
-        self._render_status()
-
     def on_engine_rebuilt(self, message: EngineRebuilt) -> None:
         if not self.state.reloads.is_current(message.number):
             return  # the file changed again meanwhile: the newer reload answers
@@ -274,10 +283,13 @@ class DashboardScreen(ForwardsWorkerErrors, PageActions, Screen[None]):
 
     @on(TokenTable.Chosen)
     def show_details(self, message: TokenTable.Chosen) -> None:
+        from gltui.tui.screens.details import DetailsScreen, detail_lines
+
         token = message.row.token
         url = self.state.urls.get(token.instance, "")
         siblings = self.state.siblings(token)
-        lines = detail_lines(token, url, self.clock(), siblings, self.state.rules)
+        nearby = (row.token for row in self.state.rows_of(token.instance))
+        lines = detail_lines(token, url, self.clock(), siblings, self.state.rules, nearby)
         lines += self.state.replacement_lines(token)
         self.app.push_screen(DetailsScreen(lines))
 
@@ -354,11 +366,7 @@ class DashboardScreen(ForwardsWorkerErrors, PageActions, Screen[None]):
                 return
         self.notify("That token is no longer in the table (refreshed away).", timeout=3)
 
-    # --- actions: the write side (TokenWrites opens the modals) ---------------------
-    def _selected_tokens(self) -> list[Token]:
-        current = self.query_one(TokenTable).current
-        return self.state.selected(current.token if current is not None else None)
-
+    # --- actions: the write side (WriteActions hands them to TokenWrites) -------------
     def action_mark(self) -> None:
         table = self.query_one(TokenTable)
         if table.current is None:
@@ -367,21 +375,6 @@ class DashboardScreen(ForwardsWorkerErrors, PageActions, Screen[None]):
         table.show_marks(frozenset(self.state.marked))
         table.action_move(1)  # space, space, ... marks a run of rows
         self._render_status()
-
-    def action_revoke(self) -> None:
-        self.writes.revoke(self._selected_tokens())
-
-    def action_rotate(self) -> None:
-        self.writes.rotate(self._selected_tokens())
-
-    def action_replace(self) -> None:
-        self.writes.replace(self._selected_tokens())
-
-    def action_create(self) -> None:
-        self.writes.create()
-
-    def action_create_like(self) -> None:
-        self.writes.create_like(self._selected_tokens())
 
     # --- actions: other screens -----------------------------------------------------
     def action_review(self) -> None:
@@ -394,10 +387,13 @@ class DashboardScreen(ForwardsWorkerErrors, PageActions, Screen[None]):
     @work(thread=True, exclusive=True, group="review", exit_on_error=False)
     def build_review(self, tokens: list[Token], read: list[str]) -> None:
         """Read the baseline (files) and diff against it, off the event loop."""
+        from gltui.domain.review import build_review
+        from gltui.tui.screens.review import record_sign_off
+
         now, state, engine = self.clock(), self.state, self.engine
-        baseline = engine.baseline(now)
+        baseline, links = engine.baseline(now), state.links()
         review = build_review(
-            tokens, baseline, now, state.window, rules=state.rules, instances=read
+            tokens, baseline, now, state.window, rules=state.rules, instances=read, links=links
         )
 
         def sign_off(done: Review) -> SignedOff:  # in the review screen's worker
@@ -406,6 +402,8 @@ class DashboardScreen(ForwardsWorkerErrors, PageActions, Screen[None]):
         self.app.call_from_thread(self._show_review, review, sign_off)
 
     def _show_review(self, review: Review, sign_off: Callable[[Review], SignedOff]) -> None:
+        from gltui.tui.screens.review import ReviewScreen
+
         def closed(token: Token | None) -> None:
             if token is not None:
                 self.focus_token(token)
@@ -413,7 +411,7 @@ class DashboardScreen(ForwardsWorkerErrors, PageActions, Screen[None]):
         self.app.push_screen(ReviewScreen(review, sign_off), closed)
 
     def action_instances(self) -> None:
-        from gltui.tui.screens.instances import InstancesScreen  # the first paint needs none
+        from gltui.tui.screens.instances import InstancesScreen
 
         if self._config_path is None:
             self.notify("The demo has no configuration file to edit.", timeout=3)
@@ -459,6 +457,8 @@ class DashboardScreen(ForwardsWorkerErrors, PageActions, Screen[None]):
         open_identify(self)
 
     def action_help(self) -> None:
+        from gltui.tui.screens.help import HelpScreen
+
         groups = self.dashboard_keys.help_groups(TokenTable.BINDINGS, self.app.BINDINGS)
         self.app.push_screen(HelpScreen(groups))
 
@@ -466,7 +466,8 @@ class DashboardScreen(ForwardsWorkerErrors, PageActions, Screen[None]):
     def _render_all(self) -> None:
         self._render_instances()
         now, state = self.clock(), self.state
-        self.query_one(StateCards).show(state.counts(now), state.view.state, state.window)
+        cards = self.query_one(StateCards)
+        cards.show(state.counts(now), state.view.state, state.window, state.replaced_counts())
         self.query_one(ExpiryTimeline).show(state.weekly(now))
         self._render_table()
 

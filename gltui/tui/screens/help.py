@@ -15,6 +15,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Static
 
 from gltui.tui.keys import KeyDisplay, spell
+from gltui.tui.table_model import FINE_GRAINED_MARK
 from gltui.tui.worker_errors import ForwardsWorkerErrors
 
 
@@ -27,6 +28,11 @@ def help_text(groups: list[tuple[str, list[Binding]]], key_display: KeyDisplay) 
             text.append(f"  {spell(binding, key_display):<22}", style="bold")
             text.append(f"{binding.tooltip or binding.description}\n")
         text.append("\n")
+    text.append(
+        f"{FINE_GRAINED_MARK}before a name: a fine-grained token "
+        "(/ finds them by fine-grained, legacy or a permission).\n",
+        style="dim",
+    )
     text.append("ctrl+p opens the command palette: every action above, and themes.", style="dim")
     return text
 

@@ -41,6 +41,7 @@ _CHANGE_DETAIL: dict[Change, str] = {
     Change.EXPIRED: "its expiry date passed",
     Change.REVOKED: "stopped working",
     Change.ROTATED: "rotated: a new token with the same name replaced it",
+    Change.REPLACED: "replaced: it stopped working and its successor works (nothing to do)",
     Change.VANISHED: "no longer listed by GitLab (kept from the local history)",
 }
 

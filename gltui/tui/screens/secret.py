@@ -18,7 +18,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Button, Static
 
 from gltui.actions.service import Issued
-from gltui.domain.display import printable
+from gltui.domain.display import access_summary, printable
 from gltui.domain.secret import Secret
 from gltui.tui.worker_errors import ForwardsWorkerErrors
 
@@ -61,11 +61,12 @@ class SecretScreen(ForwardsWorkerErrors, ModalScreen[None]):
     def compose(self) -> ComposeResult:
         token = self.token
         expiry = "never expires" if token.expires_at is None else f"expires {token.expires_at}"
+        what = access_summary(token) if token.is_fine_grained else f"scopes {access_summary(token)}"
         with Vertical(id="secret"):
             yield Static(
                 f'New {token.kind.value} token "{printable(token.name)}" on '
                 f"{printable(token.instance)} ({expiry}, "
-                f"scopes {printable(', '.join(token.scopes))})",
+                f"{printable(what)})",
                 id="secret-title",
                 markup=False,
             )

@@ -17,24 +17,29 @@ from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from gltui.actions.pending import PendingReplacement, PendingStore
+from textual.screen import Screen
+
 from gltui.clock import Clock
-from gltui.domain.changes import seen_key
-from gltui.domain.display import describe, printable, printable_said
-from gltui.domain.templates import BUILTIN_TEMPLATES, CreateRequest, Template
-from gltui.domain.tokens import Resource, Token, TokenKind
+from gltui.domain.display import describe, printable_said
+from gltui.domain.replaced import Because
+from gltui.domain.tokens import Owner, Resource, Token, TokenKind
 from gltui.tui.dashboard_state import DashboardState
 from gltui.tui.messages import PendingChanged, TokensChanged
+from gltui.tui.widgets.token_table import TokenTable
 
 if TYPE_CHECKING:
-    from textual.screen import Screen
+    from collections.abc import Iterable
 
+    from gltui.actions.pending import PendingReplacement, PendingStore
     from gltui.actions.service import Issued, Outcome, TokenActions
+    from gltui.domain.handoff import Target
+    from gltui.domain.templates import CreateRequest, Template
     from gltui.inventory.engine import InventoryEngine
     from gltui.tui.screens.create import Created, Place
 
 # The action modals and the write side load on first use: they are not needed for the
-# first paint, and importing them up front cost ~20 ms of every start (measured).
+# first paint, and importing them up front cost ~20 ms of every start (measured). So do
+# the templates, the pending store (when there is one) and gltui.domain.changes (cold start).
 
 
 class TokenWrites:
@@ -57,14 +62,19 @@ class TokenWrites:
         self.config_path = config_path
         self._clients: dict[str, TokenActions] = {}
         self.pending_store: PendingStore | None = None
+        self.deployed_targets: Callable[[Token], Iterable[Target]] = lambda _token: ()
+        """Where a token is known to be deployed (a deployed-token scan sets this): the
+        hand-off offers these targets beside the remembered ones."""
         self.use_engine(engine)
 
     def use_engine(self, engine: InventoryEngine) -> None:
         """A new configuration: new write clients, and its replacements file."""
         self._clients.clear()
-        self.pending_store = (
-            PendingStore(engine.history.directory, engine.notices) if engine.history else None
-        )
+        self.pending_store = None
+        if engine.history:
+            from gltui.actions.pending import PendingStore
+
+            self.pending_store = PendingStore(engine.history.directory, engine.notices)
 
     def _notify(self, message: str, **options: Any) -> None:
         self.screen.notify(message, markup=False, **options)
@@ -103,9 +113,11 @@ class TokenWrites:
         if not targets:
             self._notify("No token selected.", timeout=2)
             return
+        from gltui.actions.offers import revoke_unavailable
+
         allowed = []
         for token in targets:
-            reason = self.state.why_not_writable(token.instance)
+            reason = self.state.why_not_writable(token.instance) or revoke_unavailable(token)
             if reason is not None:
                 self._notify(f"Skipping {describe(token)}: {reason}", severity="warning")
             elif token.revoked:
@@ -144,12 +156,15 @@ class TokenWrites:
 
     # --- rotate -------------------------------------------------------------------
     def rotate(self, targets: list[Token]) -> None:
-        """Rotate the one selected token: GitLab revokes it and issues a successor."""
-        from gltui.adapters.endpoints import NotPossible, parse_version, rotate_call
+        """Rotate the one selected token: GitLab revokes it and issues a successor (a
+        runner's token is reset: the same runner, a new value)."""
+        from gltui.actions.offers import RESET_NOTE, expiry_note, rotation_verb
+        from gltui.adapters.endpoints import NotPossible, rotate_call
         from gltui.tui.screens.rotate import RotateScreen
         from gltui.tui.screens.secret import SecretScreen
 
-        token = self._one(targets, "rotate")
+        verb = rotation_verb(targets[0]) if len(targets) == 1 else "rotate"
+        token = self._one(targets, verb)
         if token is None:
             return
         identity = self.state.instances[token.instance].identity
@@ -157,31 +172,39 @@ class TokenWrites:
         try:
             call = rotate_call(token, version)
         except NotPossible as reason:
-            message = f"Cannot rotate {describe(token)}: {printable_said(str(reason))}."
+            message = f"Cannot {verb} {describe(token)}: {printable_said(str(reason))}."
             self._notify(message, severity="warning")
             return
         if token.revoked:
             self._notify("GitLab cannot rotate a revoked token; use c to create a new one.")
             return
-        note = (
-            f"This GitLab ({printable_said(version or '?')}) ignores a chosen expiry: the new "
-            "token expires a week from today."
-            if not call.accepts_expiry
-            else "Empty: GitLab's default (a week from today where expiry is required)."
-        )
-        if parse_version(version) is None:
-            note = "GitLab's version is unknown here; an expiry may be ignored before 16.6."
+        note = printable_said(expiry_note(token, call, version))
+        today = self.clock().date()
+        if not call.resets:  # a hand-off: targets, verification, the lifetime policy
+            from gltui.tui.screens.handoff_actions import POLICY_NOTE, open_handoff
+
+            # empty means rotation_days (never GitLab's week, for a service account's
+            # token too); where GitLab ignores any expiry, the note says what it does
+            said = POLICY_NOTE if call.accepts_expiry else note
+            open_handoff(self, True, token, note=said)
+            return
 
         def rotate(expires: date | None) -> Issued:
-            return self.client(token.instance).rotate(token, expires)
+            return self.client(token.instance).rotate(token, expires, today=today)
 
         def closed(issued: Issued | None) -> None:
-            if issued is not None:
-                self._changed([replace(token, revoked=True), issued.token])
-                self.forget_pending([token])
-                self.screen.app.push_screen(SecretScreen(issued))
+            if issued is None:
+                return
+            if call.resets:  # the same runner: its row changes, nothing is revoked
+                self._changed([issued.token])
+                self.screen.app.push_screen(SecretScreen(issued, RESET_NOTE))
+                return
+            self._changed([replace(token, revoked=True), issued.token])
+            self.forget_pending([token])
+            self.remember_succession(token, issued.token, Because.ROTATED)
+            self.screen.app.push_screen(SecretScreen(issued))
 
-        screen = RotateScreen(describe(token), self.clock().date(), rotate, note)
+        screen = RotateScreen(describe(token), today, rotate, note, resets=call.resets)
         self.screen.app.push_screen(screen, closed)
 
     # --- create -------------------------------------------------------------------
@@ -199,6 +222,8 @@ class TokenWrites:
 
     def templates(self) -> tuple[Template, ...]:
         """Built-in templates and the user's."""
+        from gltui.domain.templates import BUILTIN_TEMPLATES
+
         return self.state.rules.templates or BUILTIN_TEMPLATES
 
     def create_like(self, targets: list[Token]) -> None:
@@ -210,10 +235,15 @@ class TokenWrites:
             self._notify("Choose one token to copy its settings from.", timeout=3)
             return
         token = targets[0]
-        if token.kind not in CREATABLE_KINDS:
+        if token.kind not in CREATABLE_KINDS or (
+            token.kind is TokenKind.SERVICE_ACCOUNT and token.resource is None
+        ):
+            admin_only = token.kind in (TokenKind.IMPERSONATION, TokenKind.SERVICE_ACCOUNT)
+            where = "GitLab's admin area" if admin_only else "GitLab"
             self._notify(
-                f"gltui creates personal, project, group and deploy tokens; {token.kind.value} "
-                "tokens are made in GitLab's admin area.",
+                "gltui creates personal, project, group and deploy tokens, and tokens of group "
+                f"and project service accounts; {token.kind.value.replace('_', ' ')} tokens "
+                f"like this one are made in {where}.",
                 timeout=5,
             )
             return
@@ -225,6 +255,7 @@ class TokenWrites:
             start_place=token.instance,
             start_resource=token.resource,
             start_name=token.name,
+            start_account=token.owner if token.kind is TokenKind.SERVICE_ACCOUNT else None,
         )
 
     def create(self, **start: Any) -> None:
@@ -248,6 +279,9 @@ class TokenWrites:
         def create(instance: str, request: CreateRequest) -> Issued:
             return self.client(instance).create(request)
 
+        def accounts(instance: str, resource: Resource) -> list[Owner]:
+            return self.client(instance).service_accounts(resource)
+
         def save(template_id: str, table: dict[str, object]) -> None:
             from gltui.config.save import save_template
 
@@ -266,6 +300,7 @@ class TokenWrites:
             self.clock().date(),
             load_resources=load,
             create=create,
+            load_accounts=accounts,
             save_template=save if config_path is not None else None,
             **start,
         )
@@ -273,13 +308,18 @@ class TokenWrites:
 
     # --- replace ------------------------------------------------------------------
     def replace(self, targets: list[Token]) -> None:
-        """Start a replacement of the selected token, or finish the one it waits for."""
-        from gltui.actions.like import request_like
-        from gltui.tui.screens.confirm import ConfirmScreen
-        from gltui.tui.screens.secret import SecretScreen
+        """Start a replacement of the selected token (a hand-off), or finish the one it
+        waits for."""
+        from gltui.actions.offers import replacement_unavailable
+        from gltui.domain.changes import seen_key
 
         token = self._one(targets, "replace")
         if token is None:
+            return
+        reason = replacement_unavailable(token)  # a trigger, an agent's or a runner's token
+        if reason is not None:
+            message = f"Cannot replace {describe(token)}: {printable_said(reason)}."
+            self._notify(message, severity="warning", timeout=8)
             return
         key = seen_key(token)
         here = [p for p in self.state.pending_replacements if p.instance == token.instance]
@@ -293,36 +333,9 @@ class TokenWrites:
                 timeout=6,
             )
             return
-        request = request_like(token, self.clock().date())
-        body = (
-            f"gltui creates a new token with the same settings:\n"
-            f'  {request.kind.value} "{printable(request.name)}", scopes '
-            f"{printable(', '.join(request.scopes))}, expires {request.expires_at}\n"
-            "and shows its value once. The old token keeps working until you say the new "
-            "one is deployed (p again on the old token); gltui remembers this across restarts."
-        )
+        from gltui.tui.screens.handoff_actions import open_handoff
 
-        def create() -> Issued:
-            return self.client(token.instance).create(
-                request, for_user=token.owner.user_id if token.owner else None
-            )
-
-        def closed(issued: Issued | None) -> None:
-            if issued is None:
-                return
-            self._changed([issued.token])
-            self.remember_pending(
-                PendingReplacement(
-                    token.instance, key, token.name, seen_key(issued.token), self.clock()
-                )
-            )
-            note = "Deploy it, then select the old token and press p to revoke the old one."
-            self.screen.app.push_screen(SecretScreen(issued, note))
-
-        screen: ConfirmScreen[Issued] = ConfirmScreen(
-            f"Replace {describe(token)}", body, "Create replacement", create
-        )
-        self.screen.app.push_screen(screen, closed)
+        open_handoff(self, False, token)  # create, hand off, verify, then revoke the old one
 
     # --- the replacements file (off the event loop) ------------------------------------
     def remember_pending(self, pending: PendingReplacement) -> None:
@@ -331,8 +344,17 @@ class TokenWrites:
         if store is not None:
             self._in_worker(lambda: store.add(pending))
 
+    def remember_succession(self, old: Token, new: Token, because: Because) -> None:
+        """Record that ``new`` took ``old``'s place (the successions record, in a worker):
+        once ``old`` is revoked or expired, it shows as replaced, not as work to do."""
+        from gltui.tui.screens.deployed_actions import remember_succession
+
+        remember_succession(self.screen, self.pending_store, old, new, because, self.clock())
+
     def forget_pending(self, tokens: list[Token]) -> None:
         """Drop replacements whose old token is now gone."""
+        from gltui.domain.changes import seen_key
+
         store = self.pending_store
         if store is not None:
             gone = [(token.instance, seen_key(token)) for token in tokens]
@@ -343,3 +365,31 @@ class TokenWrites:
             self.screen.post_message(PendingChanged(change()))  # thread-safe
 
         self.screen.run_worker(job, thread=True, group="pending", exit_on_error=False)
+
+
+class WriteActions:
+    """The dashboard's write keys, on the marked tokens or else the table's selected one
+    (a mixin, so dashboard.py stays small)."""
+
+    state: DashboardState
+    writes: TokenWrites
+
+    def _selected_tokens(self) -> list[Token]:
+        assert isinstance(self, Screen)
+        current = self.query_one(TokenTable).current
+        return self.state.selected(current.token if current is not None else None)
+
+    def action_revoke(self) -> None:
+        self.writes.revoke(self._selected_tokens())
+
+    def action_rotate(self) -> None:
+        self.writes.rotate(self._selected_tokens())
+
+    def action_replace(self) -> None:
+        self.writes.replace(self._selected_tokens())
+
+    def action_create(self) -> None:
+        self.writes.create()
+
+    def action_create_like(self) -> None:
+        self.writes.create_like(self._selected_tokens())

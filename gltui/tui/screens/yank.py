@@ -10,9 +10,7 @@ be copied by hand.
 
 from __future__ import annotations
 
-import webbrowser
-from collections.abc import Callable
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from textual import on
 from textual.app import ComposeResult
@@ -22,16 +20,22 @@ from textual.screen import ModalScreen, Screen
 from textual.widgets import OptionList, Static
 from textual.widgets.option_list import Option
 
-from gltui.actions.yank import Yank, yanks
 from gltui.domain.display import describe
-from gltui.domain.links import token_page_url
 from gltui.domain.tokens import Token
-from gltui.tui.dashboard_state import DashboardState
-from gltui.tui.widgets.token_table import TokenTable
 from gltui.tui.worker_errors import ForwardsWorkerErrors
 
-open_browser: Callable[[str], bool] = webbrowser.open
-"""How a page is opened (tests replace it); ``False`` when no browser is available."""
+if TYPE_CHECKING:
+    from gltui.actions.yank import Yank
+
+# What can be copied, the page addresses and the browser load on the first y or o, like
+# this module itself (see page_actions): the first frame needs none of them (cold start).
+
+
+def open_browser(url: str) -> bool:
+    """How a page is opened (tests replace it); ``False`` when no browser is available."""
+    import webbrowser
+
+    return webbrowser.open(url)
 
 
 def _preview(text: str, width: int = 70) -> str:
@@ -87,6 +91,8 @@ def open_yank(screen: Screen[Any], token: Token | None, instance_url: str) -> No
     if token is None:
         screen.notify("Select a token first.", timeout=2)
         return
+    from gltui.actions.yank import yanks
+
     screen.app.push_screen(YankScreen(token, yanks(token, instance_url)))
 
 
@@ -96,11 +102,14 @@ def open_page(screen: Screen[Any], token: Token | None, instance_url: str) -> No
     if token is None:
         screen.notify("Select a token first.", timeout=2)
         return
+    from gltui.domain.links import token_page_url
+
     page = token_page_url(instance_url, token) if instance_url else None
     if page is None:
         screen.notify("GitLab has no page for this token that gltui can name.", timeout=4)
         return
     app = screen.app
+    import webbrowser
 
     def work() -> None:
         try:
@@ -113,21 +122,3 @@ def open_page(screen: Screen[Any], token: Token | None, instance_url: str) -> No
             app.call_from_thread(app.notify, f"No browser to open; the page is {page}", timeout=10)
 
     screen.run_worker(work, thread=True, group="open-page", exit_on_error=False)
-
-
-class PageActions:
-    """The dashboard's ``y`` and ``o`` (a mixin, so dashboard.py stays small)."""
-
-    state: DashboardState
-
-    def _page_target(self) -> tuple[Screen[Any], Token | None, str]:
-        assert isinstance(self, Screen)
-        current = self.query_one(TokenTable).current
-        token = current.token if current is not None else None
-        return self, token, self.state.urls.get(token.instance, "") if token else ""
-
-    def action_yank(self) -> None:
-        open_yank(*self._page_target())
-
-    def action_open_page(self) -> None:
-        open_page(*self._page_target())

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 from textual.app import ComposeResult
 from textual.containers import Horizontal
 from textual.message import Message
@@ -29,13 +31,16 @@ class StateCard(Static):
         self.count = 0
         self.border_title = str(key)
 
-    def show(self, count: int, *, window: int) -> None:
-        """Update the count (the expiring card names its window)."""
+    def show(self, count: int, *, window: int, replaced: int = 0) -> None:
+        """Update the count (the expiring card names its window). ``replaced``: how many
+        of them have a working successor, said quietly on the bottom border (GitLab's
+        count stays the card's number: :mod:`gltui.domain.replaced`)."""
         self.count = count
         title = _TITLES[self.state]
         if self.state is StateFilter.EXPIRING:
             title = f"expiring ≤{window}d"
         self.update(f"{grouped(count)} {title}")
+        self.border_subtitle = f"{grouped(replaced)} replaced" if replaced else ""
 
     def on_click(self) -> None:
         self.post_message(StateCards.Chosen(self.state))
@@ -55,8 +60,15 @@ class StateCards(Horizontal):
         for key, state in enumerate(StateFilter, start=1):
             yield StateCard(state, key)
 
-    def show(self, counts: StateCounts, selected: StateFilter | None, window: int) -> None:
-        """New counts, and which card (if any) the table is filtered on."""
+    def show(
+        self,
+        counts: StateCounts,
+        selected: StateFilter | None,
+        window: int,
+        replaced: Mapping[str, int] | None = None,
+    ) -> None:
+        """New counts, and which card (if any) the table is filtered on; ``replaced``:
+        per state (``revoked``, ``expired``), how many of its tokens are replaced."""
         values = {
             StateFilter.ACTIVE: counts.active,
             StateFilter.EXPIRING: counts.expiring,
@@ -64,7 +76,8 @@ class StateCards(Horizontal):
             StateFilter.EXPIRED: counts.expired,
         }
         for card in self.query(StateCard):
-            card.show(values[card.state], window=window)
+            quiet = (replaced or {}).get(card.state, 0)
+            card.show(values[card.state], window=window, replaced=quiet)
         self.set_selected(selected)
 
     def set_selected(self, selected: StateFilter | None) -> None:

@@ -15,7 +15,7 @@ from rich.segment import Segment
 from rich.style import Style
 from textual import events
 from textual.binding import Binding, BindingType
-from textual.geometry import Size
+from textual.geometry import Region, Size
 from textual.message import Message
 from textual.reactive import reactive
 from textual.scroll_view import ScrollView
@@ -31,7 +31,7 @@ GUTTER = 2
 """Left of every line: ``✓`` marks a row chosen for a bulk action (visible without colour)."""
 _MIN_WIDTHS = {
     Column.INSTANCE: 12,
-    Column.KIND: 13,
+    Column.KIND: 8,  # display.KIND_LABELS: eight cells at most
     Column.OWNER: 18,
     Column.NAME: 18,
     Column.SCOPES: 20,
@@ -51,7 +51,8 @@ _DROP_ORDER = (
     Column.OWNER,
 )
 """Columns given up first when the terminal is narrow: at 120 columns scopes (with
-risky ones marked) still show; at 80, owner, name, flags, state and expiry remain."""
+risky ones marked) still show, and the kind from 121; at 80, owner, name, flags, state
+and expiry remain (``t`` shows one kind at a time, and the status line names it)."""
 
 
 def column_layout(width: int) -> list[tuple[Column, int]]:
@@ -132,6 +133,9 @@ class TokenTable(ScrollView, can_focus=True):
         self.marked: frozenset[tuple[str, str, int]] = frozenset()
         """Identities of the rows drawn as marked for a bulk action (the dashboard's
         state owns the marks; :meth:`show_marks` hands them over)."""
+        self._pass: tuple[Style, int, list[tuple[Column, int]]] | None = None
+        """What every line of one drawing pass shares: the widget's style and the column
+        layout for its width. Computed per line, they were half of :meth:`render_line`."""
 
     @property
     def rows(self) -> Sequence[TokenRow]:
@@ -147,7 +151,11 @@ class TokenTable(ScrollView, can_focus=True):
         """Replace the rows; a cursor the user moved stays on its token if still shown."""
         previous = self.current if self.cursor > 0 else None  # at the top: stay there
         self._rows = rows
-        self.virtual_size = Size(self.size.width, len(rows))
+        # before the first layout (rows shown on mount) the table has no size yet: it
+        # spans the screen, so take its width, and the first frame's layout already has
+        # the final scrollbars (otherwise on_resize changes them: one more layout pass)
+        width = self.size.width or self.app.size.width
+        self.virtual_size = Size(width, len(rows))
         position = 0
         if previous is not None:
             identity = previous.token.identity
@@ -203,9 +211,24 @@ class TokenTable(ScrollView, can_focus=True):
             if event.chain >= 2:
                 self.action_choose()
 
-    def _row_style(self, row: TokenRow, index: int) -> Style:
-        style = self.rich_style
-        if row.state is TokenState.EXPIRED:
+    def notify_style_update(self) -> None:
+        self._pass = None  # a theme, or the focus: the style changed
+        super().notify_style_update()
+
+    def render_lines(self, crop: Region) -> list[Strip]:
+        self._pass = None  # each pass reads the style and the width afresh
+        return super().render_lines(crop)
+
+    def _shared(self, width: int) -> tuple[Style, list[tuple[Column, int]]]:
+        shared = self._pass
+        if shared is None or shared[1] != width:
+            shared = self._pass = (self.rich_style, width, column_layout(width - GUTTER))
+        return shared[0], shared[2]
+
+    def _row_style(self, row: TokenRow, index: int, style: Style) -> Style:
+        if row.replaced is not None:  # quiet: its successor works, nothing to do
+            style += self.get_component_rich_style("token-table--revoked")
+        elif row.state is TokenState.EXPIRED:
             style += self.get_component_rich_style("token-table--expired")
         elif row.state is TokenState.EXPIRING:
             style += self.get_component_rich_style("token-table--expiring")
@@ -223,11 +246,12 @@ class TokenTable(ScrollView, can_focus=True):
         if index >= len(self._rows):
             return Strip.blank(width, self.rich_style)
         row = self._rows[index]
-        style = self._row_style(row, index)
+        base, layout = self._shared(width)
+        style = self._row_style(row, index, base)
         risky = self.get_component_rich_style("token-table--risky")
         mark = "✓ " if row.token.identity in self.marked else "  "
         segments = [Segment(mark, style)]
-        for position, (column, column_width) in enumerate(column_layout(width - GUTTER)):
+        for position, (column, column_width) in enumerate(layout):
             if position:
                 segments.append(Segment(" " * GAP, style))
             text = fit(row.cells[COLUMNS.index(column)], column_width)
