@@ -142,7 +142,7 @@ class DashboardScreen(
         else:
             self.load_snapshots()
         self.set_interval(30, self._render_instances)
-        self.load_successions()  # which dead tokens are replaced, where tokens are stored
+        self.set_timer(REST_DELAY, self.load_successions)  # replaced/stored: after frame 1
 
     # --- workers (all IO happens here, off the event loop) -------------------
     @work(thread=True, exclusive=True, group="snapshots", exit_on_error=False)
