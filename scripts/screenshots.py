@@ -45,6 +45,11 @@ async def details(pilot: Pilot[None]) -> None:
     await pilot.press("slash", *"renovate", "enter", "enter")
 
 
+async def fine_grained(pilot: Pilot[None]) -> None:
+    """A fine-grained token's details: each boundary, its permissions, what it names."""
+    await pilot.press("slash", *"ci release", "enter", "enter")
+
+
 async def help_screen(pilot: Pilot[None]) -> None:
     """Every key."""
     await pilot.press("question_mark")
@@ -89,6 +94,7 @@ SCENES: dict[str, Scene] = {
     "dashboard": dashboard,
     "filtered": filtered,
     "details": details,
+    "fine-grained": fine_grained,
     "help": help_screen,
     "review": review,
     "revoke": revoke,
