@@ -278,23 +278,22 @@ def render_template(
         if role is not None:
             raise ValidationError("role", "fine-grained personal tokens have no role")
         form = _fine_grained_form(template, kind)
+        name, description, expiry = _named_and_dated(
+            template,
+            name,
+            description,
+            today=today,
+            default_days=form.lifetime_days,
+            lifetime_days=lifetime_days,
+            expires_at=expires_at,
+            max_lifetime_days=max_lifetime_days,
+        )
         return CreateRequest(
             kind=kind,
-            name=_check_text("name", name or template.id, MAX_NAME_LENGTH, required=True) or "",
+            name=name,
             scopes=(),
-            expires_at=resolve_expiry(
-                today,
-                default_days=form.lifetime_days,
-                max_lifetime_days=max_lifetime_days,
-                lifetime_days=lifetime_days,
-                expires_at=expires_at,
-            ),
-            description=_check_text(
-                "description",
-                template.description if description is None else description,
-                MAX_DESCRIPTION_LENGTH,
-                required=False,
-            ),
+            expires_at=expiry,
+            description=description,
             template_id=template.id,
             granular=_grants_reaching(form, memberships),
         )
@@ -321,28 +320,57 @@ def render_template(
         raise ValidationError("role", f"{kind} tokens have no role; roles are for project/group")
     if kind is TokenKind.SERVICE_ACCOUNT and (account is None or account.user_id is None):
         raise ValidationError("account", "choose the service account the token is for")
+    name, description, expiry = _named_and_dated(
+        template,
+        name,
+        description,
+        today=today,
+        default_days=variant.lifetime_days,
+        lifetime_days=lifetime_days,
+        expires_at=expires_at,
+        max_lifetime_days=max_lifetime_days,
+    )
     return CreateRequest(
         kind=kind,
-        name=_check_text("name", name or template.id, MAX_NAME_LENGTH, required=True) or "",
+        name=name,
         scopes=chosen_scopes,
-        expires_at=resolve_expiry(
-            today,
-            default_days=variant.lifetime_days,
-            max_lifetime_days=max_lifetime_days,
-            lifetime_days=lifetime_days,
-            expires_at=expires_at,
-        ),
-        description=_check_text(
-            "description",
-            template.description if description is None else description,
-            MAX_DESCRIPTION_LENGTH,
-            required=False,
-        ),
+        expires_at=expiry,
+        description=description,
         access_level=access_level,
         resource=target,
         template_id=template.id,
         account=account if kind is TokenKind.SERVICE_ACCOUNT else None,
     )
+
+
+def _named_and_dated(
+    template: Template,
+    name: str | None,
+    description: str | None,
+    *,
+    today: date,
+    default_days: int,
+    lifetime_days: int | None,
+    expires_at: date | None,
+    max_lifetime_days: int,
+) -> tuple[str, str | None, date]:
+    """The name, description and expiry of a token made from ``template``, checked as
+    GitLab checks them, whether its form is legacy or fine-grained."""
+    checked_name = _check_text("name", name or template.id, MAX_NAME_LENGTH, required=True) or ""
+    expiry = resolve_expiry(
+        today,
+        default_days=default_days,
+        max_lifetime_days=max_lifetime_days,
+        lifetime_days=lifetime_days,
+        expires_at=expires_at,
+    )
+    checked_description = _check_text(
+        "description",
+        template.description if description is None else description,
+        MAX_DESCRIPTION_LENGTH,
+        required=False,
+    )
+    return checked_name, checked_description, expiry
 
 
 def _fine_grained_form(template: Template, kind: TokenKind) -> FineGrainedForm:
