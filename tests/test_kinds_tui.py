@@ -144,7 +144,7 @@ async def test_details_of_a_runner() -> None:
     assert lines["Runner type"] == "project"
     assert lines["Status"] == "offline, paused"
     assert lines["Created by"] == "mara"
-    assert lines["Expires"].startswith("2026-12-05 23:00:00+00:00 (in 14 d)")
+    assert lines["Expires"].startswith("2026-12-05 23:00 UTC (in 14 d)")
     assert lines["Last contact"].startswith("2026-11-21 09:00 UTC")
     assert lines["Runner id"] == "52"
     assert lines["Scopes"].startswith("none: it picks up CI jobs")

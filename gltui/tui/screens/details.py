@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import ClassVar
 
 from rich.text import Text
@@ -133,7 +133,11 @@ def detail_lines(
     where one of them belongs there (:func:`~gltui.domain.display.known_paths`); it is
     read only for a fine-grained token."""
     left = days_until_expiry(token, now.date())
-    expiry = "never" if token.expires_at is None else str(token.expires_at)
+    expires = token.expires_at
+    if isinstance(expires, datetime):  # an instant (deploy, trigger, runner): as Created
+        expiry = f"{expires.astimezone(UTC):%Y-%m-%d %H:%M} UTC"
+    else:
+        expiry = "never" if expires is None else str(expires)
     if left is not None:
         expiry += f" ({relative_days(left)})"
     level = ""
