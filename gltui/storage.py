@@ -15,7 +15,7 @@ import contextlib
 import os
 import tempfile
 import time
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 
 try:
@@ -33,13 +33,20 @@ STALE_TEMPORARY_SECONDS = 600
 
 def write_private(path: Path, data: bytes) -> None:
     """Atomically replace ``path`` with ``data``, readable by its owner only."""
+    write_private_chunks(path, (data,))
+
+
+def write_private_chunks(path: Path, chunks: Iterable[bytes]) -> None:
+    """:func:`write_private` of the concatenated ``chunks``, written as they come: a
+    100,000-token snapshot never exists whole in memory (as text and bytes, ~45 MB)."""
     path.parent.mkdir(parents=True, exist_ok=True, mode=PRIVATE_DIR)
     _remove_stale_temporaries(path)
     handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:
         with os.fdopen(handle, "wb") as stream:  # closed whatever fails below
             os.fchmod(stream.fileno(), PRIVATE_FILE)
-            stream.write(data)
+            for chunk in chunks:
+                stream.write(chunk)
             stream.flush()
             os.fsync(stream.fileno())
         os.replace(temporary, path)

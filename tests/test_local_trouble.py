@@ -19,7 +19,7 @@ import stat
 import subprocess
 import sys
 import textwrap
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -344,7 +344,11 @@ def test_a_write_that_fails_costs_a_notice_never_the_tokens(
     def refuse(path: Path, data: bytes) -> None:
         raise OSError(code, os.strerror(code), str(path))
 
+    def refuse_chunks(path: Path, chunks: Iterable[bytes]) -> None:
+        raise OSError(code, os.strerror(code), str(path))
+
     monkeypatch.setattr("gltui.inventory.cache.write_private", refuse)
+    monkeypatch.setattr("gltui.inventory.cache.write_private_chunks", refuse_chunks)
     engine = InventoryEngine(
         [SPEC],
         cache=SnapshotCache(tmp_path / "cache"),

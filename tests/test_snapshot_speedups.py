@@ -304,3 +304,22 @@ def test_a_damaged_schema_4_field_is_a_format_error(field: str, value: object) -
     row[ROW_FIELDS.index(field)] = value
     with pytest.raises(SnapshotFormatError):
         instance_from_dict(document([row]))
+
+
+@pytest.mark.parametrize("count", [0, 1, 4, 5, 6, 11])
+def test_a_chunked_save_writes_the_one_shot_bytes(
+    count: int, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import gltui.inventory.cache as cache_module
+
+    monkeypatch.setattr(cache_module, "SAVE_BATCH", 5)  # batch edges at 5 and 10
+    tokens = tuple(dataclasses.replace(FULL, id=n, name=f"t{n}") for n in range(count))
+    inventory = InstanceInventory("work", "https://x", NOW, tokens=tokens)
+    one_shot = json.dumps(instance_to_dict(inventory), separators=(",", ":")).encode()
+    assert b"".join(cache_module.snapshot_chunks(inventory)) == one_shot
+    cache = SnapshotCache(tmp_path)
+    assert cache.save(inventory)
+    assert cache.path_for("work").read_bytes() == one_shot
+    loaded = cache.load("work")
+    assert loaded is not None
+    assert loaded.tokens == tokens

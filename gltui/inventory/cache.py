@@ -20,6 +20,7 @@ import hashlib
 import heapq
 import json
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -41,6 +42,7 @@ from gltui.inventory.serialize import (
     SnapshotFormatError,
     instance_from_dict,
     instance_to_dict,
+    token_to_row,
 )
 from gltui.local_files import (
     HEAD_LIMIT,
@@ -57,7 +59,7 @@ from gltui.local_files import (
 )
 from gltui.notices import Notices
 from gltui.perf import collector_paused
-from gltui.storage import locked, write_private
+from gltui.storage import locked, write_private, write_private_chunks
 
 if TYPE_CHECKING:
     from gltui.domain.changes import Seen
@@ -108,8 +110,7 @@ class SnapshotCache:
 
     def _save(self, inventory: InstanceInventory, name: str) -> bool:
         try:
-            data = json.dumps(instance_to_dict(inventory), separators=(",", ":"))
-            write_private(self.path_for(name), data.encode())
+            write_private_chunks(self.path_for(name), snapshot_chunks(inventory))
         except (OSError, UnicodeError) as error:
             cost = "the next start shows older tokens from the cache, or none"
             self.notices.warn(
@@ -214,6 +215,29 @@ def _decode_head(
     except ValueError:  # SnapshotFormatError is one
         raise Unreadable(path, "is not a first-screen file gltui can read", read.identity) from None
     return head, summary
+
+
+SAVE_BATCH = 5_000
+"""Token rows encoded per chunk of a snapshot save: small enough that no chunk weighs
+much, large enough that the C encoder does nearly all the work."""
+
+
+def snapshot_chunks(inventory: InstanceInventory) -> Iterator[bytes]:
+    """``json.dumps(instance_to_dict(inventory))``'s bytes, compact, in chunks of
+    :data:`SAVE_BATCH` token rows (the document ends with its ``tokens`` list, so the
+    rows are encoded batch by batch into it; ``tests/test_snapshot_speedups.py`` checks
+    the bytes are the one-shot encoding's)."""
+    header = json.dumps(instance_to_dict(replace(inventory, tokens=())), separators=(",", ":"))
+    end = '"tokens":[]}'
+    if not header.endswith(end):  # instance_to_dict ends with the tokens: a guard
+        raise AssertionError("a snapshot document must end with its tokens")
+    yield header[: -len(end) + len('"tokens":[')].encode()
+    tokens = inventory.tokens
+    for start in range(0, len(tokens), SAVE_BATCH):
+        rows = [token_to_row(token) for token in tokens[start : start + SAVE_BATCH]]
+        text = json.dumps(rows, separators=(",", ":"))[1:-1]
+        yield (f",{text}" if start else text).encode()
+    yield b"]}"
 
 
 HEAD_ROWS = 200
