@@ -26,6 +26,7 @@ import tracemalloc
 from collections.abc import Sequence
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import gitlab
 
@@ -70,6 +71,44 @@ def naive_loop(url: str, token: str) -> tuple[int, int]:
     requests += 2  # the two group listings
     for group in maintained:
         tokens += count(gl.groups.get(group.id, lazy=True).deploytokens.list(get_all=True))
+    more_tokens, more_requests = _naive_other_kinds(gl, projects)
+    return tokens + more_tokens, requests + more_requests
+
+
+def _naive_other_kinds(gl: gitlab.Gitlab, projects: Sequence[Any]) -> tuple[int, int]:
+    """The same data gltui walks beyond the token tables (issue 15), one request after
+    another: each project's triggers, agents and their tokens (each token read for its
+    last use), service accounts and their tokens; each owned top-level group's service
+    accounts and their tokens; every runner the user manages, each read for its expiry."""
+    requests = tokens = 0
+
+    def rows(path: str, **params: Any) -> list[dict[str, Any]]:
+        nonlocal requests
+        found = list(gl.http_list(path, query_data=params, get_all=True, per_page=100))
+        requests += max(1, -(-len(found) // 100))
+        return [row for row in found if isinstance(row, dict)]
+
+    def one(path: str) -> None:
+        nonlocal requests
+        requests += 1
+        gl.http_get(path)
+
+    for project in projects:
+        base = f"/projects/{project.id}"
+        tokens += len(rows(f"{base}/triggers"))
+        for agent in rows(f"{base}/cluster_agents"):
+            for token in rows(f"{base}/cluster_agents/{agent['id']}/tokens"):
+                one(f"{base}/cluster_agents/{agent['id']}/tokens/{token['id']}")
+                tokens += 1
+        for account in rows(f"{base}/service_accounts"):
+            tokens += len(rows(f"{base}/service_accounts/{account['id']}/personal_access_tokens"))
+    for group in rows("/groups", min_access_level=50, top_level_only=True):
+        for account in rows(f"/groups/{group['id']}/service_accounts"):
+            path = f"/groups/{group['id']}/service_accounts/{account['id']}/personal_access_tokens"
+            tokens += len(rows(path))
+    for runner in rows("/runners"):
+        one(f"/runners/{runner['id']}")
+        tokens += 1
     return tokens, requests
 
 

@@ -233,9 +233,10 @@ def one_scale(scale: int) -> None:
             f"{first * 1000:.0f} ms, {first / empty:.2f}x",
             f"<= 1.5x the empty app's {empty * 1000:.0f} ms",
         )
-    _, requests, seconds, floor = refresh_against_floor(scale, 1)
+    _, requests, seconds, floor, kinds = refresh_against_floor(scale, 1)
     line(
-        f"admin refresh at {LATENCY_MS:g} ms a request ({requests:,} requests)",
+        f"admin refresh at {LATENCY_MS:g} ms a request ({requests:,} requests, "
+        f"{kinds:,} of them for triggers, agents, service accounts and runners)",
         f"{seconds:.2f} s, {seconds / floor:.2f}x",
         f"<= 1.3x its floor of {floor:.2f} s",
     )
@@ -251,7 +252,7 @@ def spread(scale: int, tokens: int) -> None:
         instances = [(s.name, s.url, s.token.reveal()) for s in admin_specs(contracts)]
         spread_tokens = sum(len(i.tokens) for i in walk_all(admin_specs(contracts))[1])
         dashboard = dashboard_peak(instances, spread_tokens)
-    walked, requests, seconds, floor = refresh_against_floor(third, 3)
+    walked, requests, seconds, floor, _ = refresh_against_floor(third, 3)
     print(f"  the same spread over three instances (--scale {third} each): {walked:,} tokens")
     report = f"{peak:.0f} MiB, {wall:.1f} s"
     line("  gltui report --format json, refresh included", report, "<= 250 MB")

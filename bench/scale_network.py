@@ -29,6 +29,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from gltui.adapters.log import RequestLog
 from gltui.domain.defaults import DEFAULT_CONCURRENCY
 from gltui.domain.secret import Secret
 from gltui.inventory.cache import SnapshotCache
@@ -66,11 +67,24 @@ def sandboxes(
             process.wait(timeout=30)
 
 
-def admin_specs(contracts: list[dict[str, Any]]) -> list[InstanceSpec]:
+def admin_specs(
+    contracts: list[dict[str, Any]], log: RequestLog | None = None
+) -> list[InstanceSpec]:
     return [
-        InstanceSpec(f"bench-{n}", str(c["url"]), Secret(c["tokens"]["admin"]))
+        InstanceSpec(f"bench-{n}", str(c["url"]), Secret(c["tokens"]["admin"]), request_log=log)
         for n, c in enumerate(contracts)
     ]
+
+
+KIND_PATHS = ("/triggers", "/cluster_agents", "/service_accounts", "/runners")
+"""Where the kinds outside the token tables are listed (issue 15): per project, per
+top-level group, per agent, per runner."""
+
+
+def kind_requests(log: RequestLog) -> int:
+    """How many of the logged requests listed triggers, agent tokens, service accounts
+    or runners (each is also in the walk's ``requests``)."""
+    return sum(1 for r in log.records() if any(word in r.path for word in KIND_PATHS))
 
 
 def walk_all(specs: list[InstanceSpec]) -> tuple[float, list[InstanceInventory]]:
@@ -81,16 +95,18 @@ def walk_all(specs: list[InstanceSpec]) -> tuple[float, list[InstanceInventory]]
     return time.perf_counter() - started, found
 
 
-def refresh_against_floor(scale: int, count: int) -> tuple[int, int, float, float]:
+def refresh_against_floor(scale: int, count: int) -> tuple[int, int, float, float, int]:
     """The admin refresh at :data:`LATENCY_MS` of ``count`` sandboxes of ``scale``:
-    (tokens, requests, seconds, floor seconds)."""
+    (tokens, requests, seconds, floor seconds, requests of the kinds outside the token
+    tables among them)."""
+    log = RequestLog(keep=10_000_000)
     with sandboxes(scale, count, LATENCY_MS) as contracts:
-        seconds, found = walk_all(admin_specs(contracts))
+        seconds, found = walk_all(admin_specs(contracts, log))
     assert all(inventory.ok for inventory in found), [i.failure for i in found]
     latency = LATENCY_MS / 1000
     floor = max(i.requests for i in found) / DEFAULT_CONCURRENCY * latency
     tokens = sum(len(i.tokens) for i in found)
-    return tokens, sum(i.requests for i in found), seconds, floor
+    return tokens, sum(i.requests for i in found), seconds, floor, kind_requests(log)
 
 
 def config_for(contracts: list[dict[str, Any]], home: str) -> dict[str, str]:
