@@ -341,14 +341,11 @@ SPEC = InstanceSpec("gitlab.com", "https://gitlab.example", Secret("unused"))
 def test_a_write_that_fails_costs_a_notice_never_the_tokens(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, code: int, words: str
 ) -> None:
-    def refuse(path: Path, data: bytes) -> None:
-        raise OSError(code, os.strerror(code), str(path))
-
-    def refuse_chunks(path: Path, chunks: Iterable[bytes]) -> None:
+    def refuse(path: Path, data: bytes | Iterable[bytes]) -> None:
         raise OSError(code, os.strerror(code), str(path))
 
     monkeypatch.setattr("gltui.inventory.cache.write_private", refuse)
-    monkeypatch.setattr("gltui.inventory.cache.write_private_chunks", refuse_chunks)
+    monkeypatch.setattr("gltui.inventory.cache.write_private_chunks", refuse)
     engine = InventoryEngine(
         [SPEC],
         cache=SnapshotCache(tmp_path / "cache"),

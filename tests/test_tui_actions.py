@@ -33,12 +33,8 @@ from tests.driving import ObservedApp, read_secret, ready, seen, settle
 def make_engine(
     sandbox: RunningSandbox, tmp_path: Path, persona: str = "maintainer", **spec: object
 ) -> InventoryEngine:
-    instance = InstanceSpec(
-        "work",
-        sandbox.url,
-        Secret(getattr(sandbox.credentials, persona)),
-        **spec,  # type: ignore[arg-type]
-    )
+    secret = Secret(getattr(sandbox.credentials, persona))
+    instance = InstanceSpec("work", sandbox.url, secret, **spec)  # type: ignore[arg-type]
     return InventoryEngine(
         [instance], cache=SnapshotCache(tmp_path / "cache"), history=History(tmp_path / "data")
     )
