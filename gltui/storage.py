@@ -31,12 +31,13 @@ STALE_TEMPORARY_SECONDS = 600
 """A temporary file this old was left by a killed gltui (a write takes milliseconds)."""
 
 
-def write_private(path: Path, data: bytes) -> None:
-    """Atomically replace ``path`` with ``data``, readable by its owner only."""
-    write_private_chunks(path, (data,))
+def write_private(path: Path, data: bytes, *, mode: int = PRIVATE_FILE) -> None:
+    """Atomically replace ``path`` with ``data``, readable by its owner only (or with
+    ``mode``: another program's file keeps the mode it had)."""
+    write_private_chunks(path, (data,), mode=mode)
 
 
-def write_private_chunks(path: Path, chunks: Iterable[bytes]) -> None:
+def write_private_chunks(path: Path, chunks: Iterable[bytes], *, mode: int = PRIVATE_FILE) -> None:
     """:func:`write_private` of the concatenated ``chunks``, written as they come: a
     100,000-token snapshot never exists whole in memory (as text and bytes, ~45 MB)."""
     path.parent.mkdir(parents=True, exist_ok=True, mode=PRIVATE_DIR)
@@ -44,7 +45,7 @@ def write_private_chunks(path: Path, chunks: Iterable[bytes]) -> None:
     handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:
         with os.fdopen(handle, "wb") as stream:  # closed whatever fails below
-            os.fchmod(stream.fileno(), PRIVATE_FILE)
+            os.fchmod(stream.fileno(), mode)
             for chunk in chunks:
                 stream.write(chunk)
             stream.flush()

@@ -17,12 +17,9 @@ with a command target instead).
 
 from __future__ import annotations
 
-import contextlib
 import json
-import os
 import re
 import stat
-import tempfile
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -33,6 +30,7 @@ from gltui.config.model import ConfigError
 from gltui.domain.handoff import GlabTarget, PythonGitlabTarget
 from gltui.domain.secret import Secret
 from gltui.domain.stored_tokens import parse_glab, parse_python_gitlab
+from gltui.storage import write_private
 
 _YAML_KEY = re.compile(r"^(?P<indent>\s*)(?P<key>[^\s:#][^:#]*?)\s*:(?:\s+(?P<value>.*?))?\s*$")
 _YAML_TOKEN = re.compile(r"^(?P<lead>\s*token\s*:[ \t]*)(?P<value>\"[^\"]*\"|'[^']*'|[^\s#]+)")
@@ -202,22 +200,8 @@ def write_entry(entry: Entry, value: Secret) -> None:
     if current is None or current.encode("utf-8") != entry.data:
         raise LocalConfigError(f"{entry.shown} changed while gltui was rotating; not written")
     try:
-        mode = stat.S_IMODE(target.stat().st_mode)
-        handle, temporary = tempfile.mkstemp(
-            dir=target.parent, prefix=f".{target.name}.", suffix=".tmp"
-        )
+        write_private(target, data, mode=stat.S_IMODE(target.stat().st_mode))
     except OSError as error:
-        raise LocalConfigError(f"cannot write {entry.shown}: {error.strerror}") from None
-    try:
-        with os.fdopen(handle, "wb") as stream:
-            os.fchmod(stream.fileno(), mode)
-            stream.write(data)
-            stream.flush()
-            os.fsync(stream.fileno())
-        os.replace(temporary, target)
-    except OSError as error:
-        with contextlib.suppress(OSError):
-            os.unlink(temporary)
         raise LocalConfigError(f"cannot write {entry.shown}: {error.strerror}") from None
 
 
