@@ -212,6 +212,29 @@ def test_revoke_and_create_agent_tokens(sandbox: RunningSandbox) -> None:
     assert reply.status == 403
 
 
+def test_deleting_an_agent_takes_its_tokens_and_no_other_project_s(
+    sandbox: RunningSandbox,
+) -> None:
+    mara = client(sandbox, "maintainer")
+    website = mara.projects.get("acme/website", lazy=True)
+    before = {a["name"] for a in mara.http_list("/projects/acme%2Fwebsite/cluster_agents")}
+    others = mara.http_list("/projects/acme%2Fbackend%2Fworker/cluster_agents", get_all=True)
+    agent = mara.http_post(f"/projects/{website.id}/cluster_agents", post_data={"name": "temp"})
+    assert isinstance(agent, dict)
+    base = f"/projects/{website.id}/cluster_agents/{agent['id']}"
+    token = mara.http_post(f"{base}/tokens", post_data={"name": "only"})
+    assert isinstance(token, dict)
+    assert [t["name"] for t in mara.http_list(f"{base}/tokens", get_all=True)] == ["only"]
+    mara.http_delete(base)
+    after = {a["name"] for a in mara.http_list("/projects/acme%2Fwebsite/cluster_agents")}
+    assert after == before
+    with pytest.raises(gitlab.GitlabHttpError) as gone:
+        mara.http_get(f"{base}/tokens/{token['id']}")
+    assert gone.value.response_code == 404
+    again = mara.http_list("/projects/acme%2Fbackend%2Fworker/cluster_agents", get_all=True)
+    assert again == others
+
+
 # --- runners ------------------------------------------------------------------------
 
 

@@ -48,21 +48,13 @@ def add_service_account(
         user_type=SERVICE_ACCOUNT,
         provisioned_by=provisioned_by,
     )
-    store.users[account.id] = account
-    store.changed()
+    store.add_service_account(account)
     return account
 
 
 def service_accounts(store: Store, provisioned_by: tuple[str, int] | None) -> list[User]:
     """The service accounts of the instance (``None``), a group or a project, by id."""
-    return sorted(
-        (
-            user
-            for user in store.users.values()
-            if user.user_type == SERVICE_ACCOUNT and user.provisioned_by == provisioned_by
-        ),
-        key=lambda user: user.id,
-    )
+    return store.service_accounts_of(provisioned_by)
 
 
 def username_taken(store: Store, username: str) -> bool:

@@ -144,6 +144,11 @@ class CiStore:
     agent_tokens: dict[int, AgentToken] = field(default_factory=dict)
     runners: dict[int, Runner] = field(default_factory=dict)
     _next_ids: dict[str, int] = field(default_factory=dict)
+    _triggers_of: dict[int, dict[int, Trigger]] = field(default_factory=dict)
+    _agents_of: dict[int, dict[int, ClusterAgent]] = field(default_factory=dict)
+    _tokens_of: dict[int, dict[int, AgentToken]] = field(default_factory=dict)
+    """Per project (triggers, agents) and per agent (tokens), in id order (ids only grow):
+    an administrator's walk lists every project's, so a listing must not scan them all."""
 
     def _next_id(self, table: str) -> int:
         value = self._next_ids.get(table, 0) + 1
@@ -174,7 +179,13 @@ class CiStore:
             expires_at=expires_at,
         )
         self.triggers[trigger.id] = trigger
+        self._triggers_of.setdefault(project_id, {})[trigger.id] = trigger
         return trigger
+
+    def delete_trigger(self, trigger: Trigger) -> None:
+        """Delete (and so revoke) a trigger."""
+        del self.triggers[trigger.id]
+        del self._triggers_of[trigger.project_id][trigger.id]
 
     def add_agent(
         self, project_id: int, name: str, created_at: datetime, created_by: int
@@ -184,7 +195,15 @@ class CiStore:
             self._next_id("cluster_agents"), project_id, name, created_at, created_by
         )
         self.agents[agent.id] = agent
+        self._agents_of.setdefault(project_id, {})[agent.id] = agent
         return agent
+
+    def delete_agent(self, agent: ClusterAgent) -> None:
+        """Delete an agent with its tokens."""
+        for token in self._tokens_of.pop(agent.id, {}).values():
+            del self.agent_tokens[token.id]
+        del self.agents[agent.id]
+        del self._agents_of[agent.project_id][agent.id]
 
     def add_agent_token(
         self,
@@ -211,6 +230,7 @@ class CiStore:
             last_used_at=last_used_at,
         )
         self.agent_tokens[token.id] = token
+        self._tokens_of.setdefault(agent_id, {})[token.id] = token
         return token, value
 
     def add_runner(self, runner_type: str, description: str, created_at: datetime) -> Runner:
@@ -236,18 +256,12 @@ class CiStore:
 
     def agents_of(self, project_id: int) -> list[ClusterAgent]:
         """A project's agents, by id."""
-        return sorted(
-            (a for a in self.agents.values() if a.project_id == project_id), key=lambda a: a.id
-        )
+        return list(self._agents_of.get(project_id, {}).values())
 
     def tokens_of_agent(self, agent_id: int) -> list[AgentToken]:
         """An agent's tokens (every status), by id."""
-        return sorted(
-            (t for t in self.agent_tokens.values() if t.agent_id == agent_id), key=lambda t: t.id
-        )
+        return list(self._tokens_of.get(agent_id, {}).values())
 
     def triggers_of(self, project_id: int) -> list[Trigger]:
         """A project's triggers, by id."""
-        return sorted(
-            (t for t in self.triggers.values() if t.project_id == project_id), key=lambda t: t.id
-        )
+        return list(self._triggers_of.get(project_id, {}).values())

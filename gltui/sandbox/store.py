@@ -193,6 +193,9 @@ class Store:
     _by_digest: dict[str, tuple[str, int]] = field(default_factory=dict)
     _bots: dict[tuple[str, int], list[int]] = field(default_factory=dict)
     _tokens_of_user: dict[int, list[int]] = field(default_factory=dict)
+    _service_accounts: dict[tuple[str, int] | None, dict[int, User]] = field(default_factory=dict)
+    """Service accounts by who provisioned them (``None``: the instance), in id order: a
+    project's list is asked once per project by an administrator's walk."""
     _next_ids: dict[str, int] = field(default_factory=dict)
 
     # --- clock -----------------------------------------------------------
@@ -370,11 +373,23 @@ class Store:
         self.add_member(kind, resource_id, bot.id, level)
         return bot
 
+    def add_service_account(self, account: User) -> None:
+        """Keep a new service account (its id is the newest: the index stays in id order)."""
+        self.users[account.id] = account
+        self._service_accounts.setdefault(account.provisioned_by, {})[account.id] = account
+        self.changed()
+
+    def service_accounts_of(self, provisioned_by: tuple[str, int] | None) -> list[User]:
+        """The service accounts of the instance (``None``), a group or a project, by id."""
+        return list(self._service_accounts.get(provisioned_by, {}).values())
+
     def delete_user(self, user_id: int) -> None:
         """Remove a user with its tokens and memberships (what GitLab does to old bots)."""
         user = self.users.pop(user_id, None)
         if user is not None and user.bot_of is not None:
             self._bots[user.bot_of].remove(user_id)
+        if user is not None:
+            self._service_accounts.get(user.provisioned_by, {}).pop(user_id, None)
         for token_id in self._tokens_of_user.pop(user_id, []):
             token = self.pats.pop(token_id)
             self._by_digest.pop(token.digest, None)

@@ -114,10 +114,7 @@ def delete_agent(context: Context, ident: str, agent_id: str) -> None:
     project_id = find_source(context, "project", ident)
     _require(context, project_id, MAINTAINER)
     agent = _agent(context, project_id, agent_id)
-    ci = context.store.ci
-    for token in ci.tokens_of_agent(agent.id):
-        del ci.agent_tokens[token.id]
-    del ci.agents[agent.id]
+    context.store.ci.delete_agent(agent)
     context.store.changed()
 
 

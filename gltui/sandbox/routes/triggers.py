@@ -83,5 +83,5 @@ def delete_trigger(context: Context, ident: str, trigger_id: str) -> None:
     wanted = integer_id(trigger_id, "trigger_id")
     project_id = _project(context, ident)
     item = _find(context, project_id, wanted)
-    del context.store.ci.triggers[item.id]
+    context.store.ci.delete_trigger(item)
     context.store.changed()
