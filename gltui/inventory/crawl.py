@@ -18,9 +18,11 @@ with a :attr:`~gltui.domain.failures.FailureKind.LIMIT` failure that says which.
 
 from __future__ import annotations
 
+import queue
 import time
+from collections import deque
 from collections.abc import Callable
-from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
+from concurrent.futures import Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
@@ -49,6 +51,8 @@ BREAKER_THRESHOLD = 6
 Rows = list[dict[str, Any]]
 T = TypeVar("T")
 ProgressCallback = Callable[[int, int], None]
+Work = Callable[[GitLabPort], Any]
+Settle = tuple[Callable[[Any], None], Callable[[Failure], None]]
 
 MAX_PAGES = 5_000
 """Pages per listing: 500,000 rows, five times the largest instance gltui is built for."""
@@ -106,9 +110,16 @@ class Crawl:
         api.walk_deadline = self.deadline
         self.rows_seen = 0
         self._pool = ThreadPoolExecutor(self.concurrency, thread_name_prefix="gltui-walk")
-        self._pending: dict[
-            Future[Any], tuple[Callable[[Any], None], Callable[[Failure], None]]
-        ] = {}
+        self._backlog: deque[tuple[Work, Settle]] = deque()
+        """Calls queued but not yet handed to the pool: a plain tuple each, where a
+        submitted call costs a future, a work item and a condition (an administrator's
+        walk queues tens of thousands of per-project calls at once)."""
+        self._in_pool: dict[Future[Any], Settle] = {}
+        """At most :attr:`pool_window` calls the pool holds, running or next in line."""
+        self._finished: queue.SimpleQueue[Future[Any]] = queue.SimpleQueue()
+        """Futures as they finish, so the coordinator never scans those still running
+        (``concurrent.futures.wait`` takes every pending future's lock on each call)."""
+        self.pool_window = 2 * self.concurrency
         self._on_progress = on_progress
         self.done = 0
         self.expected = 0
@@ -133,9 +144,21 @@ class Crawl:
         """Queue one port call; ``then`` or ``on_error`` runs on the coordinator later."""
         if self._fatal is not None:
             return
-        future = self._pool.submit(work, self.api)
-        self._pending[future] = (then, on_error)
+        self._backlog.append((work, (then, on_error)))
         self.expected += 1
+
+    @property
+    def calls_in_pool(self) -> int:
+        """Calls the pool holds now (running or next in line): never above its window."""
+        return len(self._in_pool)
+
+    def _feed_pool(self) -> None:
+        """Hand queued calls to the pool, in the order they were made, up to its window."""
+        while self._backlog and len(self._in_pool) < self.pool_window and self._fatal is None:
+            work, settle = self._backlog.popleft()
+            future = self._pool.submit(work, self.api)
+            self._in_pool[future] = settle
+            future.add_done_callback(self._finished.put)
 
     def list_all(
         self,
@@ -242,27 +265,39 @@ class Crawl:
     # --- running -----------------------------------------------------------
     def run(self) -> None:
         """Process answers until nothing is pending; raises :class:`InstanceUnavailable`."""
-        while self._pending:
-            left = self.deadline - time.monotonic()
-            finished, _ = wait(
-                list(self._pending), timeout=max(left, 0), return_when=FIRST_COMPLETED
-            )
+        while self._backlog or self._in_pool:
+            self._feed_pool()
+            finished = self._next_finished()
             if not finished and time.monotonic() >= self.deadline:
                 self._fatal = self._fatal or Failure(
                     FailureKind.TIMEOUT,
                     f"the walk did not finish within {self.limits.walk_seconds:g} s",
                 )
             for future in finished:
-                then, on_error = self._pending.pop(future)
+                then, on_error = self._in_pool.pop(future)
                 self.done += 1
                 self._settle(future, then, on_error)
             if self._on_progress is not None:
                 self._on_progress(self.done, self.expected)
-            if not self._pending and self._parked:  # nobody decided: a legacy token's
-                self.decide_refusals(False)
+            if not self._backlog and not self._in_pool and self._parked:
+                self.decide_refusals(False)  # nobody decided: a legacy token's
             if self._fatal is not None:
                 self._abandon()
                 raise InstanceUnavailable(self._fatal)
+
+    def _next_finished(self) -> list[Future[Any]]:
+        """Every future finished by now, waiting for the first until the deadline
+        (empty when it passed)."""
+        try:
+            first = self._finished.get(timeout=max(self.deadline - time.monotonic(), 0))
+        except queue.Empty:
+            return []
+        finished = [first]
+        while True:
+            try:
+                finished.append(self._finished.get_nowait())
+            except queue.Empty:
+                return finished
 
     def _settle(
         self,
@@ -303,10 +338,11 @@ class Crawl:
             on_error(failure)
 
     def _abandon(self) -> None:
-        for future in self._pending:
+        self._backlog.clear()
+        for future in self._in_pool:
             future.cancel()
-        wait(list(self._pending))
-        self._pending.clear()
+        wait(list(self._in_pool))
+        self._in_pool.clear()
 
     def close(self) -> None:
         """Stop the workers (pending requests are cancelled)."""
