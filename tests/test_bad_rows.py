@@ -91,6 +91,40 @@ def test_odd_user_ids_in_admin_rows_do_not_fail_the_instance(hostile: Start) -> 
     assert {token.id for token in result.tokens} == {1, 3, 4}
 
 
+def test_an_admin_s_bad_row_is_told_only_when_its_kind_is_kept(hostile: Start) -> None:
+    users = [
+        {"id": 7, "username": "ada", "bot": False},
+        {"id": 8, "username": "project_5_bot_0a1b", "bot": True},
+    ]
+    rows = [
+        {**GOOD, "user_id": 7},
+        {**GOOD, "id": 2, "user_id": 7, "expires_at": "soon"},  # a person's: told
+        {**GOOD, "id": 3, "user_id": 8},  # a project token: not kept here
+        {**GOOD, "id": 4, "user_id": 8, "expires_at": "soon"},  # nor told
+    ]
+    base = serving(rows, admin=True)
+
+    def respond(seen: Seen) -> Answer:
+        if seen.path.split("?")[0] == "/api/v4/users":
+            return json_answer(json.dumps(users), **{"X-Total-Pages": "1"})
+        return base(seen)
+
+    result = walk(hostile(respond))
+    assert result.failure is None
+    assert [(t.id, t.kind, t.owner.username) for t in result.tokens] == [
+        (1, TokenKind.PERSONAL, "ada")
+    ]
+    (problem,) = result.problems
+    assert "token 2" in problem.failure.message
+
+
+def test_scope_lists_are_shared_between_tokens() -> None:
+    one = parse.personal_token("x", json.loads(json.dumps(GOOD)))
+    two = parse.personal_token("x", json.loads(json.dumps({**GOOD, "id": 2})))
+    assert one.scopes == two.scopes == ("api",)
+    assert one.scopes is two.scopes
+
+
 json_values = st.recursive(
     st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(max_size=12),
     lambda inner: (

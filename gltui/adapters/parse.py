@@ -88,10 +88,26 @@ def _required(data: Mapping[str, Any], field: str, kind: type) -> Any:
     return value
 
 
+SHARED_LISTS_MAX = 4_096
+"""Distinct scope and address lists kept to be shared (then the table starts over)."""
+_shared_lists: dict[tuple[str, ...], tuple[str, ...]] = {}
+
+
 def _strings(value: object) -> tuple[str, ...]:
-    if isinstance(value, list):
-        return tuple(str(item) for item in value if isinstance(item, str))
-    return ()
+    """A list of strings as a tuple, one shared object per distinct list: 100,000 tokens
+    hold a few dozen distinct scope lists, each decoded afresh from every page (~200
+    bytes a token of a 100,000-token walk's peak). The table is bounded; a race between
+    two walks' threads at worst shares less."""
+    if not isinstance(value, list):
+        return ()
+    strings = tuple(str(item) for item in value if isinstance(item, str))
+    shared = _shared_lists.get(strings)
+    if shared is not None:
+        return shared
+    if len(_shared_lists) >= SHARED_LISTS_MAX:
+        _shared_lists.clear()
+    _shared_lists[strings] = strings
+    return strings
 
 
 def _optional_text(value: object) -> str | None:

@@ -13,11 +13,12 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
+from dataclasses import replace
 from typing import Any
 
 from gltui.adapters import parse
 from gltui.adapters.port import Listed, Listing
-from gltui.domain.tokens import Resource, ResourceType, TokenKind
+from gltui.domain.tokens import Owner, Resource, ResourceType, TokenKind
 from gltui.inventory.collect import (
     PAT_TABLE_KINDS,
     ROW_ERRORS,
@@ -50,10 +51,10 @@ _PAT_FIELDS = (
     "granular",
     "granular_scopes",
 )
-"""What :func:`parse.personal_token` and the walk read from a PAT-table row. The rows
-wait for ``/users`` before they can be classified, so each is cut to these on arrival:
-at 100,000 tokens, whole rows (and whole ``/users`` rows) were most of the walk's memory.
-A field absent from the row stays absent, so parsing sees exactly what it saw."""
+"""What :func:`parse.personal_token` and the walk read from a PAT-table row: a row that
+does not parse waits, cut to these, for ``/users`` to say whether its kind is one the
+instance keeps (a problem is only worth telling then). A field absent from the row stays
+absent, so parsing sees exactly what it saw."""
 
 _USER_FIELDS = ("username", "bot")
 """What the walk reads of a user: whether it is a bot, and its name (which names a
@@ -70,8 +71,11 @@ def admin_walk(spec: InstanceSpec, crawl: Crawl, state: Collected) -> None:
     the remaining pages instead of waiting for every listing to end."""
 
     def keep_rows(rows: Rows) -> None:
-        state.personal_rows.extend(_only(row, _PAT_FIELDS) for row in rows)
         for row in rows:
+            try:  # parsed on arrival, so a page's dicts are freed with it
+                state.personal_tokens.append(parse.personal_token(spec.name, row))
+            except ROW_ERRORS:
+                state.personal_rows.append(_only(row, _PAT_FIELDS))
             user_id = row.get("user_id")
             if isinstance(user_id, int) and is_id(user_id) and user_id not in state.holders:
                 state.holders.add(user_id)
@@ -191,31 +195,51 @@ def _ask_impersonation(spec: InstanceSpec, crawl: Crawl, state: Collected, user_
 
 
 def classify_admin_rows(spec: InstanceSpec, state: Collected) -> None:
-    """Turn the admin's PAT-table rows into personal, bot-backed or service-account tokens."""
-    for row in state.personal_rows:
-        row_id = row.get("id")
-        if is_id(row_id) and row_id in state.impersonation_ids:
+    """Turn the admin's PAT-table rows into personal, bot-backed or service-account tokens,
+    now that ``/users`` and the project and group listings say whose each one is.
+
+    The rows were parsed as they arrived (as personal tokens with no username): each is
+    given its kind, owner name and place here, one at a time, and let go of as it goes,
+    so 100,000 of them are never held twice."""
+    parsed, state.personal_tokens = state.personal_tokens, []
+    parsed.reverse()  # popped from the end: arrival order
+    while parsed:
+        token = parsed.pop()
+        if token.id in state.impersonation_ids:
             continue  # already collected with its real kind
-        user_id = row.get("user_id")
-        user = state.users.get(user_id, {}) if isinstance(user_id, int) else {}
-        username = user.get("username") if isinstance(user.get("username"), str) else None
-        kind, resource = _kind_of(state, user, username)
-        if kind is TokenKind.SERVICE_ACCOUNT and isinstance(user_id, int):
-            resource = state.account_places.get(user_id)  # a group's or project's account
-        if kind not in spec.kinds or (
-            resource and resource.path and not spec.in_scope(resource.path)
-        ):
+        user_id = token.owner.user_id if token.owner else None
+        kind, resource, username = _placed(spec, state, user_id)
+        if kind is not None:
+            owner = Owner(user_id, username) if user_id is not None or username else None
+            state.tokens.append(replace(token, kind=kind, resource=resource, owner=owner))
+    for row in state.personal_rows:  # the rows that did not parse: told if kept
+        row_id, user_id = row.get("id"), row.get("user_id")
+        if is_id(row_id) and row_id in state.impersonation_ids:
+            continue
+        if _placed(spec, state, user_id if isinstance(user_id, int) else None)[0] is None:
             continue
         try:
-            state.tokens.append(
-                parse.personal_token(
-                    spec.name, row, kind=kind, resource=resource, username=username
-                )
-            )
+            parse.personal_token(spec.name, row)
         except ROW_ERRORS as error:
             state.problems.append(
                 Problem("personal access tokens", bad_row(error), row_scope(PAT_TABLE_KINDS, row))
             )
+    state.personal_rows = []
+
+
+def _placed(
+    spec: InstanceSpec, state: Collected, user_id: int | None
+) -> tuple[TokenKind | None, Resource | None, str | None]:
+    """(kind, place, owner's username) of a PAT-table row held by ``user_id``; kind
+    ``None``: a kind or place this instance does not keep."""
+    user = state.users.get(user_id, {}) if user_id is not None else {}
+    username = user.get("username") if isinstance(user.get("username"), str) else None
+    kind, resource = _kind_of(state, user, username)
+    if kind is TokenKind.SERVICE_ACCOUNT and user_id is not None:
+        resource = state.account_places.get(user_id)  # a group's or project's account
+    if kind not in spec.kinds or (resource and resource.path and not spec.in_scope(resource.path)):
+        return None, None, None
+    return kind, resource, username
 
 
 def _kind_of(

@@ -31,7 +31,11 @@ class Collected:
     project_paths: dict[int, str] = field(default_factory=dict)
     group_paths: dict[int, str] = field(default_factory=dict)
     users: dict[int, dict[str, Any]] = field(default_factory=dict)
+    personal_tokens: list[Token] = field(default_factory=list)
+    """An administrator's PAT-table rows, parsed as personal tokens until ``/users`` says
+    whose each is (:func:`~gltui.inventory.admin_walk.classify_admin_rows`)."""
     personal_rows: list[dict[str, Any]] = field(default_factory=list)
+    """Those of them that did not parse, kept to be told as problems if their kind is kept."""
     impersonation_ids: set[int] = field(default_factory=set)
     holders: set[int] = field(default_factory=set)
     """Users who hold PAT-table rows (an admin walk lists their impersonation tokens)."""
