@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+from collections import Counter
 from datetime import UTC, date, datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
@@ -91,12 +92,29 @@ def test_the_head_keeps_the_plain_order_past_its_cut() -> None:
 @settings(max_examples=300, suppress_health_check=[HealthCheck.too_slow], deadline=None)
 @given(st.lists(tokens, max_size=30))
 def test_the_summary_s_date_shortcut_is_expiry_instant(population: list[Token]) -> None:
-    plain = []
+    plain: Counter[tuple[bool, float | None, int | None]] = Counter()
     for token in population:
         instant = expiry_instant(token.expires_at)
         day = None if instant is None else instant.astimezone(UTC).date().toordinal()
-        plain.append((token.revoked, None if instant is None else instant.timestamp(), day))
-    assert ExpirySummary.of(population).rows == tuple(plain)
+        plain[(token.revoked, None if instant is None else instant.timestamp(), day)] += 1
+    summary = ExpirySummary.of(population)
+    assert {(r, i, d): n for r, i, d, n in summary.rows} == plain
+    assert len(summary.rows) == len(plain)  # each triple once
+    assert len(summary) == len(population)
+    assert ExpirySummary.from_json(json.loads(json.dumps(summary.to_json()))) == summary
+
+
+def test_a_summary_row_counts_tokens_and_older_heads_still_read() -> None:
+    older = ExpirySummary.from_json([[0, 86400, 719164], [1, None, None]])  # a row a token
+    assert older.rows == ((False, 86400.0, 719164, 1), (True, None, None, 1))
+    many = ExpirySummary.from_json([[0, None, None, 7]])
+    assert len(many) == 7
+    assert many.counts(NOW, 14).active == 7
+    for bad in ([[0, None, None, 0]], [[0, None, None, True]], [[0, None, None, 2, 1]]):
+        with pytest.raises(ValueError, match="summary"):
+            ExpirySummary.from_json(bad)
+    with pytest.raises(ValueError, match="more than"):
+        ExpirySummary.from_json([[0, None, None, 2_000_000], [1, None, None, 1]])
 
 
 @settings(max_examples=300, suppress_health_check=[HealthCheck.too_slow], deadline=None)

@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
+from itertools import repeat
 
 from gltui.domain.states import StateCounts, TokenState, expiry_instant, state_at, window_end
 from gltui.domain.tokens import Token
@@ -18,42 +19,55 @@ from gltui.domain.tokens import Token
 _EPOCH_DAY = date(1970, 1, 1).toordinal()
 
 
+Fact = tuple[bool, float | None, int | None]
+"""Revoked or not, the expiry instant (Unix seconds, ``None``: never) and its UTC day."""
+
+SUMMARY_ROWS_MAX = 2_000_000
+"""Tokens a head file's summary may stand for (the crawl's rows per instance)."""
+
+
 @dataclass(frozen=True)
 class ExpirySummary:
-    """Per token: revoked or not, the expiry instant (Unix seconds) and its UTC day."""
+    """How many tokens share each (revoked, expiry instant, UTC day): tokens with the same
+    three facts are alike to the cards and the chart, and 100,000 tokens expire on a few
+    thousand days, so the head file holds thousands of rows, not one per token."""
 
-    rows: tuple[tuple[bool, float | None, int | None], ...]
+    rows: tuple[tuple[bool, float | None, int | None, int], ...]
+    """(revoked, instant, day, how many tokens), each triple once."""
 
     @classmethod
     def of(cls, tokens: Iterable[Token]) -> ExpirySummary:
         """Summarise ``tokens``."""
-        rows: list[tuple[bool, float | None, int | None]] = []
+        counts: dict[Fact, int] = {}
         days: dict[date, tuple[float, int]] = {}  # nearly every expiry is a date: reuse
         for token in tokens:
             expires = token.expires_at
+            fact: Fact
             if type(expires) is date:  # 00:00 UTC on it, as expiry_instant says
                 known = days.get(expires)
                 if known is None:
                     day = expires.toordinal()
                     known = days[expires] = (float((day - _EPOCH_DAY) * 86_400), day)
-                rows.append((token.revoked, *known))
-                continue
-            instant = expiry_instant(expires)
-            if instant is None:
-                rows.append((token.revoked, None, None))
+                fact = (token.revoked, *known)
             else:
-                day = instant.astimezone(UTC).date().toordinal()  # as days_until_expiry
-                rows.append((token.revoked, instant.timestamp(), day))
-        return cls(tuple(rows))
+                instant = expiry_instant(expires)
+                if instant is None:
+                    fact = (token.revoked, None, None)
+                else:
+                    day = instant.astimezone(UTC).date().toordinal()  # as days_until_expiry
+                    fact = (token.revoked, instant.timestamp(), day)
+            counts[fact] = counts.get(fact, 0) + 1
+        return cls(tuple((*fact, count) for fact, count in counts.items()))
 
     def __len__(self) -> int:
-        return len(self.rows)
+        """How many tokens it summarises."""
+        return sum(row[3] for row in self.rows)
 
     def states(self, now: datetime, window_days: int) -> Iterator[TokenState]:
         """Each token's state at ``now``, by the rules of ``classify``."""
         moment, end = now.timestamp(), window_end(now, window_days).timestamp()
-        for revoked, instant, _ in self.rows:
-            yield state_at(revoked, instant, moment, end)
+        for revoked, instant, _, count in self.rows:
+            yield from repeat(state_at(revoked, instant, moment, end), count)
 
     def counts(self, now: datetime, window_days: int) -> StateCounts:
         """``tally(self.states(now, window_days))`` in one loop, :func:`state_at`'s rule
@@ -61,17 +75,17 @@ class ExpirySummary:
         10,000: ~4 -> ~1 ms); ``tests/test_snapshot_speedups.py`` checks the two agree."""
         moment, end = now.timestamp(), window_end(now, window_days).timestamp()
         active = expiring = revoked = expired = 0
-        for is_revoked, instant, _ in self.rows:
+        for is_revoked, instant, _, count in self.rows:
             if is_revoked:
-                revoked += 1
+                revoked += count
             elif instant is None:
-                active += 1
+                active += count
             elif instant <= moment:
-                expired += 1
+                expired += count
             elif instant < end:
-                expiring += 1
+                expiring += count
             else:
-                active += 1
+                active += count
         return StateCounts(
             active=active + expiring, expiring=expiring, revoked=revoked, expired=expired
         )
@@ -79,9 +93,9 @@ class ExpirySummary:
     def upcoming_days(self, now: datetime) -> Iterator[int]:
         """Days until expiry of the tokens still working at ``now`` (for the chart)."""
         moment, today = now.timestamp(), now.date().toordinal()
-        for revoked, instant, day in self.rows:
+        for revoked, instant, day, count in self.rows:
             if not revoked and instant is not None and day is not None and instant > moment:
-                yield day - today
+                yield from repeat(day - today, count)
 
     def to_json(self) -> list[list[object]]:
         """Compact rows for the head file: whole-second instants (every date-only expiry)
@@ -91,26 +105,35 @@ class ExpirySummary:
                 int(revoked),
                 int(instant) if instant is not None and instant.is_integer() else instant,
                 day,
+                count,
             ]
-            for revoked, instant, day in self.rows
+            for revoked, instant, day, count in self.rows
         ]
 
     @classmethod
     def from_json(cls, data: object) -> ExpirySummary:
-        """Read :meth:`to_json`'s form; ``ValueError`` when it is not that."""
+        """Read :meth:`to_json`'s form (or an older head's, a row per token, without the
+        count); ``ValueError`` when it is not that."""
         if not isinstance(data, list):
             raise ValueError("an expiry summary is a list")
-        rows: list[tuple[bool, float | None, int | None]] = []
-        append, number = rows.append, (int, float)  # read at every cold start: 10,000 rows
+        rows: list[tuple[bool, float | None, int | None, int]] = []
+        append, number = rows.append, (int, float)  # read at every cold start
+        total = 0
         for row in data:
-            if not isinstance(row, list) or len(row) != 3:
-                raise ValueError("an expiry summary row has three fields")
-            revoked, instant, day = row
+            if not isinstance(row, list) or len(row) not in (3, 4):
+                raise ValueError("an expiry summary row has four fields")
+            revoked, instant, day, *more = row
+            count = more[0] if more else 1
             if instant is not None:
                 if not isinstance(instant, number):
                     raise ValueError("an expiry instant is a number")
                 instant = float(instant)
             if day is not None and not isinstance(day, int):
                 raise ValueError("an expiry day is an ordinal")
-            append((bool(revoked), instant, day))
+            if type(count) is not int or count < 1:
+                raise ValueError("a summary row counts one token or more")
+            total += count
+            if total > SUMMARY_ROWS_MAX:
+                raise ValueError(f"a summary of more than {SUMMARY_ROWS_MAX} tokens")
+            append((bool(revoked), instant, day, count))
         return cls(tuple(rows))

@@ -140,7 +140,7 @@ class SnapshotCache:
         snapshot."""
         path = self.head_path_for(name)
         try:
-            # 10,000 summary rows and their lists: collections that free nothing (one
+            # 200 rows and the summary's lists: collections that free nothing (one
             # landed here at every cold start, scanning every module: ~10-18 ms)
             with collector_paused():
                 found = read_json(path, HEAD_LIMIT)
