@@ -77,8 +77,9 @@ def _head_is_back(root: Path, notices: Notices) -> bool:
 def _retyped_snapshot(valid: bytes) -> bytes:
     """The right schema and fields, a token's name a number and its scopes a string."""
     document = json.loads(valid)
-    document["tokens"][0][2] = 5
-    document["tokens"][0][4] = "api"
+    columns = document["tokens"]["columns"]
+    columns[2][0] = 5
+    columns[4][0] = "api"
     return json.dumps(document).encode()
 
 

@@ -245,8 +245,10 @@ def test_a_damaged_field_is_a_format_error(field: str, value: object) -> None:
 
 
 def document(rows: list[list[Any]]) -> dict[str, Any]:
+    """A schema-4 snapshot (tokens as rows, as gltui wrote them before schema 5): the
+    row decoder still reads every snapshot of schemas 2 to 4."""
     inventory = InstanceInventory("work", "https://x", NOW)
-    return {**instance_to_dict(inventory), "tokens": rows}
+    return {**instance_to_dict(inventory), "schema": 4, "tokens": rows}
 
 
 def test_shared_values_are_shared_and_never_vouch_for_a_damaged_row() -> None:
@@ -324,13 +326,10 @@ def test_a_damaged_schema_4_field_is_a_format_error(field: str, value: object) -
         instance_from_dict(document([row]))
 
 
-@pytest.mark.parametrize("count", [0, 1, 4, 5, 6, 11])
-def test_a_chunked_save_writes_the_one_shot_bytes(
-    count: int, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
+@pytest.mark.parametrize("count", [0, 1, 4, 11])
+def test_a_chunked_save_writes_the_one_shot_bytes(count: int, tmp_path: Path) -> None:
     import gltui.inventory.cache as cache_module
 
-    monkeypatch.setattr(cache_module, "SAVE_BATCH", 5)  # batch edges at 5 and 10
     tokens = tuple(dataclasses.replace(FULL, id=n, name=f"t{n}") for n in range(count))
     inventory = InstanceInventory("work", "https://x", NOW, tokens=tokens)
     one_shot = json.dumps(instance_to_dict(inventory), separators=(",", ":")).encode()

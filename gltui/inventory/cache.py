@@ -42,8 +42,8 @@ from gltui.inventory.serialize import (
     SnapshotFormatError,
     instance_from_dict,
     instance_to_dict,
-    token_to_row,
 )
+from gltui.inventory.token_columns import encoded_columns, token_columns
 from gltui.local_files import (
     HEAD_LIMIT,
     HISTORY_LIMIT,
@@ -217,27 +217,20 @@ def _decode_head(
     return head, summary
 
 
-SAVE_BATCH = 5_000
-"""Token rows encoded per chunk of a snapshot save: small enough that no chunk weighs
-much, large enough that the C encoder does nearly all the work."""
-
-
 def snapshot_chunks(inventory: InstanceInventory) -> Iterator[bytes]:
-    """``json.dumps(instance_to_dict(inventory))``'s bytes, compact, in chunks of
-    :data:`SAVE_BATCH` token rows (the document ends with its ``tokens`` list, so the
-    rows are encoded batch by batch into it; ``tests/test_snapshot_speedups.py`` checks
-    the bytes are the one-shot encoding's)."""
-    header = json.dumps(instance_to_dict(replace(inventory, tokens=())), separators=(",", ":"))
-    end = '"tokens":[]}'
+    """``json.dumps(instance_to_dict(inventory))``'s bytes, compact, a token column at a
+    time (the document ends with its ``tokens``, so the columns are encoded one by one
+    into it; ``tests/test_snapshot_speedups.py`` checks the bytes are the one-shot
+    encoding's): the text of 100,000 tokens never exists whole."""
+    encode = json.JSONEncoder(separators=(",", ":")).encode
+    header = encode(instance_to_dict(replace(inventory, tokens=())))
+    end = encode({"tokens": token_columns(())})[1:]
     if not header.endswith(end):  # instance_to_dict ends with the tokens: a guard
         raise AssertionError("a snapshot document must end with its tokens")
-    yield header[: -len(end) + len('"tokens":[')].encode()
-    tokens = inventory.tokens
-    for start in range(0, len(tokens), SAVE_BATCH):
-        rows = [token_to_row(token) for token in tokens[start : start + SAVE_BATCH]]
-        text = json.dumps(rows, separators=(",", ":"))[1:-1]
-        yield (f",{text}" if start else text).encode()
-    yield b"]}"
+    yield header[: -len(end) + len('"tokens":')].encode()
+    for piece in encoded_columns(inventory.tokens, encode):
+        yield piece.encode()
+    yield b"}"
 
 
 HEAD_ROWS = 200

@@ -12,6 +12,7 @@ from typing import Any
 from gltui.domain.failures import Failure, FailureKind
 from gltui.domain.tokens import Expiry, GranularScope, Token
 from gltui.inventory.model import Identity, InstanceInventory, Problem
+from gltui.inventory.token_columns import token_columns, tokens_from_columns
 from gltui.inventory.token_rows import (
     FIELDS_OF_SCHEMA,
     ROW_FIELDS,
@@ -36,11 +37,13 @@ __all__ = [
     "token_to_row",
 ]
 
-SCHEMA_VERSION = 4
+SCHEMA_VERSION = 5
 """Snapshot files: 2 stored tokens as rows (lists in :data:`ROW_FIELDS` order) with ISO
 instants; 3 adds two fields and writes instants as integer milliseconds; 4 adds what the
 kinds outside the PAT table carry (an agent token's agent, a runner's type, either's
-status). All three load."""
+status); 5 stores the same fields as columns, scopes as a table
+(:mod:`gltui.inventory.token_columns`). All four load."""
+_FIELDS_OF_SCHEMA = {**FIELDS_OF_SCHEMA, SCHEMA_VERSION: list(ROW_FIELDS)}
 
 
 class SnapshotFormatError(ValueError):
@@ -153,7 +156,7 @@ def instance_to_dict(inventory: InstanceInventory) -> dict[str, Any]:
         ],
         "requests": inventory.requests,
         "token_fields": list(ROW_FIELDS),
-        "tokens": [token_to_row(token) for token in inventory.tokens],
+        "tokens": token_columns(inventory.tokens),
     }
 
 
@@ -164,9 +167,9 @@ def instance_from_dict(data: object) -> InstanceInventory:
     if not isinstance(data, dict):
         raise SnapshotFormatError(f"a snapshot is an object, not {type(data).__name__}")
     schema = data.get("schema")
-    if type(schema) is int and schema not in FIELDS_OF_SCHEMA:
+    if type(schema) is int and schema not in _FIELDS_OF_SCHEMA:
         raise ForeignSnapshot(f"unsupported snapshot schema {schema!r}")
-    if type(schema) is not int or data.get("token_fields") != FIELDS_OF_SCHEMA[schema]:
+    if type(schema) is not int or data.get("token_fields") != _FIELDS_OF_SCHEMA[schema]:
         raise SnapshotFormatError("damaged snapshot: no schema or token fields")
     try:
         name = data["name"]
@@ -188,7 +191,9 @@ def instance_from_dict(data: object) -> InstanceInventory:
                 _optional_text(identity.get("version")),
             ),
             own_token=None if not own else token_from_row(name, own),
-            tokens=tuple(map(RowDecoder(name).token, data.get("tokens", ()))),
+            tokens=tokens_from_columns(name, data["tokens"])
+            if schema == SCHEMA_VERSION
+            else tuple(map(RowDecoder(name).token, data.get("tokens", ()))),
             problems=tuple(
                 Problem(str(row["where"]), _failure_from_dict(row))
                 for row in data.get("problems", ())

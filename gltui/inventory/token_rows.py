@@ -88,6 +88,9 @@ def _instant_to_row(moment: datetime) -> int | str:
     return moment.isoformat()
 
 
+_from_timestamp = datetime.fromtimestamp
+
+
 def _instant_from_row(value: object) -> datetime | None:
     """An instant as :func:`token_to_row` wrote it (or schema 2's ISO text)."""
     if type(value) is int:
@@ -233,6 +236,24 @@ new_token = _token_maker()
 """Build a Token from all its fields, in ``Token``'s field order (see above)."""
 
 
+def _owner_maker() -> Callable[[int | None, str | None], Owner]:
+    """``Owner(user_id, username)`` through its slot descriptors, as :func:`_token_maker`
+    (a load builds one per token: ~40 ms of 100,000)."""
+    set_user_id, set_username = (getattr(Owner, name).__set__ for name in ("user_id", "username"))
+    new = object.__new__
+
+    def make(user_id: int | None, username: str | None) -> Owner:
+        owner: Owner = new(Owner)
+        set_user_id(owner, user_id)
+        set_username(owner, username)
+        return owner
+
+    return make
+
+
+new_owner = _owner_maker()
+
+
 _ROW_LENGTH = len(ROW_FIELDS)
 _NEWER = [None] * (len(ROW_FIELDS) - len(_SCHEMA_3_FIELDS))
 """What a schema-3 row lacks: none of the kinds it could hold has any of it."""
@@ -346,10 +367,19 @@ class RowDecoder:
             bool(revoked),
             expires,
             description,
-            None if created_at is None else _instant_from_row(created_at),
-            None if last_used_at is None else _instant_from_row(last_used_at),
+            # milliseconds inline (nearly every instant): two calls a row saved
+            _from_timestamp(created_at / 1000, UTC)
+            if type(created_at) is int
+            else None
+            if created_at is None
+            else _instant_from_row(created_at),
+            _from_timestamp(last_used_at / 1000, UTC)
+            if type(last_used_at) is int
+            else None
+            if last_used_at is None
+            else _instant_from_row(last_used_at),
             tuple(last_used_ips),
-            None if owner_id is None and owner_name is None else Owner(owner_id, owner_name),
+            None if owner_id is None and owner_name is None else new_owner(owner_id, owner_name),
             resource,
             access_level,
             None if granular is None else _granular_from_row(granular),
