@@ -10,6 +10,7 @@ from collections import Counter
 from datetime import UTC, date, datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
+from unittest.mock import patch
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -24,7 +25,7 @@ from gltui.domain.states import (
 )
 from gltui.domain.summary import ExpirySummary
 from gltui.domain.tokens import GranularScope, Owner, Resource, ResourceType, Token, TokenKind
-from gltui.inventory.cache import HEAD_ROWS, SnapshotCache, first_screen
+from gltui.inventory.cache import HEAD_ROWS, SnapshotCache, first_screen, head_and_summary
 from gltui.inventory.model import InstanceInventory
 from gltui.inventory.serialize import (
     ROW_FIELDS,
@@ -77,6 +78,22 @@ def test_the_head_order_is_the_plain_rules_order(
     population: tuple[Token, ...], now: datetime
 ) -> None:
     assert first_screen(population, now) == plain_first_screen(population, now)
+
+
+@settings(max_examples=300, suppress_health_check=[HealthCheck.too_slow], deadline=None)
+@given(st.lists(tokens, max_size=40).map(tuple), moments, st.integers(1, 12))
+def test_a_short_head_cuts_where_the_plain_order_does(
+    population: tuple[Token, ...], now: datetime, rows: int
+) -> None:
+    """Cut at a few rows, so places of one rank (a date and an instant on the same day,
+    the same day in two zones) fall on both sides of the cut."""
+    import gltui.inventory.cache as cache_module
+
+    with patch.object(cache_module, "HEAD_ROWS", rows):
+        first, summary = head_and_summary(population, now)
+        assert first == first_screen(population, now)
+    assert first == plain_first_screen(population, now)[:rows]
+    assert summary == ExpirySummary.of(population)
 
 
 def test_the_head_keeps_the_plain_order_past_its_cut() -> None:

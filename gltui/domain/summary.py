@@ -14,7 +14,7 @@ from datetime import UTC, date, datetime
 from itertools import repeat
 
 from gltui.domain.states import StateCounts, TokenState, expiry_instant, state_at, window_end
-from gltui.domain.tokens import Token
+from gltui.domain.tokens import Expiry, Token
 
 _EPOCH_DAY = date(1970, 1, 1).toordinal()
 
@@ -38,25 +38,29 @@ class ExpirySummary:
     @classmethod
     def of(cls, tokens: Iterable[Token]) -> ExpirySummary:
         """Summarise ``tokens``."""
-        counts: dict[Fact, int] = {}
-        days: dict[date, tuple[float, int]] = {}  # nearly every expiry is a date: reuse
+        counts: dict[tuple[bool, Expiry], int] = {}
         for token in tokens:
-            expires = token.expires_at
+            place = (token.revoked, token.expires_at)
+            counts[place] = counts.get(place, 0) + 1
+        return cls.of_places(counts.items())
+
+    @classmethod
+    def of_places(cls, places: Iterable[tuple[tuple[bool, Expiry], int]]) -> ExpirySummary:
+        """Summarise tokens given as how many share each (revoked, expiry)."""
+        counts: dict[Fact, int] = {}
+        for (revoked, expires), count in places:
             fact: Fact
             if type(expires) is date:  # 00:00 UTC on it, as expiry_instant says
-                known = days.get(expires)
-                if known is None:
-                    day = expires.toordinal()
-                    known = days[expires] = (float((day - _EPOCH_DAY) * 86_400), day)
-                fact = (token.revoked, *known)
+                day = expires.toordinal()
+                fact = (revoked, float((day - _EPOCH_DAY) * 86_400), day)
             else:
                 instant = expiry_instant(expires)
                 if instant is None:
-                    fact = (token.revoked, None, None)
+                    fact = (revoked, None, None)
                 else:
                     day = instant.astimezone(UTC).date().toordinal()  # as days_until_expiry
-                    fact = (token.revoked, instant.timestamp(), day)
-            counts[fact] = counts.get(fact, 0) + 1
+                    fact = (revoked, instant.timestamp(), day)
+            counts[fact] = counts.get(fact, 0) + count  # equal instants in two zones meet
         return cls(tuple((*fact, count) for fact, count in counts.items()))
 
     def __len__(self) -> int:
