@@ -3,10 +3,17 @@
 from __future__ import annotations
 
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from gltui.domain.redact import REDACTED, TOKEN_PREFIXES, looks_like_token, scrub
+from gltui.domain.redact import (
+    REDACTED,
+    TOKEN_PREFIXES,
+    TOKEN_SHAPED_BYTES,
+    looks_like_token,
+    may_hold_a_token,
+    scrub,
+)
 
 BODY = st.text(
     alphabet="abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-",
@@ -71,3 +78,24 @@ def test_percent_encoded_secret_is_redacted() -> None:
 def test_short_known_values_are_not_searched() -> None:
     """A secret under 8 characters would redact ordinary words; none of GitLab's is."""
     assert scrub("the api says", ["api"]) == "the api says"
+
+
+_pieces = st.sampled_from(
+    ["glpat-", "GLPAT-", "GlDt-", "glptt", "gl", "-", "_gitlab_session=", "_GITLAB_SESSION=",
+     "acme-", "abcdefgh1234", "x" * 25, '"', " ", "é", "\u00ff", "=", ".", "glagent-", "glrtr-"]
+)  # fmt: skip
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.lists(_pieces | st.text(max_size=6), max_size=14).map("".join))
+def test_the_cheap_body_check_never_misses_what_the_pattern_finds(text: str) -> None:
+    body = text.encode()
+    assert may_hold_a_token(body) == (TOKEN_SHAPED_BYTES.search(body) is not None)
+
+
+def test_a_page_without_gl_is_clean_and_one_with_a_token_is_not() -> None:
+    page = b'[{"id": 1, "name": "deploy", "scopes": ["api"], "web_url": "https://gitlab.x"}]'
+    assert not may_hold_a_token(page * 100)
+    assert may_hold_a_token(page + b'{"note": "acme-GLPAT-abcdefgh12345678"}')
+    assert may_hold_a_token(b"Cookie: _gitlab_session=abcdef0123456789")
+    assert not may_hold_a_token(b'"glob-pattern", "angle-grinder"')

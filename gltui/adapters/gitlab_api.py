@@ -39,7 +39,7 @@ from gltui.adapters.variables_api import CiVariablesMixin
 from gltui.adapters.wire import ApiFailure, Reply, digits
 from gltui.domain.defaults import DEFAULT_TIMEOUT_SECONDS
 from gltui.domain.failures import Failure, FailureKind
-from gltui.domain.redact import TOKEN_SHAPED_BYTES, scrub
+from gltui.domain.redact import may_hold_a_token, scrub
 from gltui.domain.secret import Secret
 from gltui.domain.templates import CreateRequest
 from gltui.domain.tokens import Resource, ResourceType, Token
@@ -156,10 +156,10 @@ class GitLabApi(CiVariablesMixin):
 
     def _clean(self, content: bytes, data: Any, *, keep: str | None = None) -> Any:
         """``data`` scrubbed when the raw body holds the token or anything token-shaped
-        (a cheap byte search first: almost every page has neither). ``keep`` names a
+        (cheap byte searches first: almost every page has neither). ``keep`` names a
         top-level field that legitimately holds a new token (create, rotate)."""
         dirty = any(secret.encode() in content for secret in self._secrets if secret)
-        if not dirty and TOKEN_SHAPED_BYTES.search(content) is None:
+        if not dirty and not may_hold_a_token(content):
             return data
         return _scrubbed(data, self._secrets, keep)
 
