@@ -13,6 +13,7 @@ import threading
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
+from typing import Any
 
 from gltui.sandbox.ci_store import CiStore
 from gltui.sandbox.variables import VariableStore
@@ -186,7 +187,7 @@ class Store:
     """Project and group CI/CD variables (their values are kept, as GitLab keeps them)."""
     members: dict[tuple[str, int], dict[int, int]] = field(default_factory=dict)
     """(``"project"``|``"group"``, id) -> {user id: access level}."""
-    listing_cache: dict[tuple[object, ...], list[PersonalToken]] = field(default_factory=dict)
+    listing_cache: dict[tuple[object, ...], list[Any]] = field(default_factory=dict)
     """Filtered listings by (query, revision, day): every page of a walk reuses one."""
     revision: int = 0
     """Bumped on every change, so cached listings know when they are stale."""

@@ -5,13 +5,15 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
-from typing import Any
+from typing import Any, TypeVar
 
 from gltui.sandbox import errors
 from gltui.sandbox.api import Context
 from gltui.sandbox.pagination import Page, paginate
 from gltui.sandbox.request import Params
 from gltui.sandbox.store import PersonalToken, Store, User
+
+T = TypeVar("T")
 
 MAX_LIFETIME_DAYS = 365
 ROTATED_LIFETIME_DAYS = 7
@@ -191,10 +193,10 @@ def _sorted(rows: list[PersonalToken], sort: str) -> list[PersonalToken]:
     return missing + present if descending else present + missing
 
 
-def cached_listing(
-    context: Context, key: tuple[Any, ...], build: Callable[[], list[PersonalToken]]
-) -> list[PersonalToken]:
-    """Filtered listings are computed once per store revision and reused for every page."""
+def cached_listing(context: Context, key: tuple[Any, ...], build: Callable[[], list[T]]) -> list[T]:
+    """Filtered listings are computed once per store revision and reused for every page
+    (an administrator's walk pages through 16,000 projects and 100,000 users: filtering
+    and sorting them again for each page cost the sandbox most of its time)."""
     store = context.store
     full_key = (*key, store.revision, store.today())
     cache = store.listing_cache
@@ -202,7 +204,20 @@ def cached_listing(
         if len(cache) > 256:
             cache.clear()
         cache[full_key] = build()
-    return cache[full_key]
+    found: list[T] = cache[full_key]
+    return found
+
+
+def listing_key(context: Context) -> tuple[Any, ...]:
+    """What a listing's rows depend on besides the store: its path, the caller and every
+    parameter but the page (a request that fails its parameters is never cached)."""
+    request = context.request
+    query = tuple(sorted((k, v) for k, v in request.query if k not in PAGE_PARAMETERS))
+    body = repr(sorted((k, v) for k, v in request.body.items() if k not in PAGE_PARAMETERS))
+    return (tuple(request.segments), context.caller.id, query, body)
+
+
+PAGE_PARAMETERS = frozenset({"page", "per_page"})
 
 
 def page_of(

@@ -8,7 +8,7 @@ from gltui.sandbox import entities
 from gltui.sandbox.api import Context, route
 from gltui.sandbox.pagination import Page
 from gltui.sandbox.request import Params
-from gltui.sandbox.routes.common import find_source, page_of
+from gltui.sandbox.routes.common import cached_listing, find_source, listing_key, page_of
 from gltui.sandbox.store import OWNER, Group, Project
 
 _LEVELS = ("5", "10", "15", "20", "30", "40", "50")
@@ -57,7 +57,11 @@ def _render_project(context: Context, project: Project) -> dict[str, Any]:
 def list_projects(context: Context) -> Page:
     """Projects the caller can see, with ``membership``/``min_access_level`` filters."""
     params = Params(context.request)
-    rows = _project_rows(context, params, list(context.store.projects.values()))
+    rows = cached_listing(
+        context,
+        ("projects", *listing_key(context)),
+        lambda: _project_rows(context, params, list(context.store.projects.values())),
+    )
     return page_of(context, params, rows, lambda p: _render_project(context, p))
 
 
@@ -75,8 +79,15 @@ def _render_group(context: Context, group: Group) -> dict[str, Any]:
 @route("GET", "groups", permission="read_group", boundary="user")
 def list_groups(context: Context) -> Page:
     """Groups the caller belongs to (admins: all), by name."""
-    store, caller = context.store, context.caller
     params = Params(context.request)
+    rows = cached_listing(
+        context, ("groups", *listing_key(context)), lambda: _groups(context, params)
+    )
+    return page_of(context, params, rows, lambda g: _render_group(context, g))
+
+
+def _groups(context: Context, params: Params) -> list[Group]:
+    store, caller = context.store, context.caller
     all_available = params.boolean("all_available")
     owned = params.boolean("owned")
     minimum = params.choice("min_access_level", _LEVELS)
@@ -104,7 +115,7 @@ def list_groups(context: Context) -> Page:
     else:
         attribute = "path" if order_by == "path" else "name"
         rows.sort(key=lambda g: (getattr(g, attribute).lower(), g.id), reverse=sort == "desc")
-    return page_of(context, params, rows, lambda g: _render_group(context, g))
+    return rows
 
 
 @route("GET", "groups/:id", permission="read_group", boundary="group")

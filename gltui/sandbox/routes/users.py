@@ -12,10 +12,12 @@ from gltui.sandbox.pagination import Page
 from gltui.sandbox.request import Params
 from gltui.sandbox.routes import granular_create
 from gltui.sandbox.routes.common import (
+    cached_listing,
     default_expiry,
     expiry_error,
     find_user,
     integer_id,
+    listing_key,
     page_of,
 )
 from gltui.sandbox.store import PersonalToken, User
@@ -48,15 +50,20 @@ def list_users(context: Context) -> Page:
     without_bots = params.boolean("without_project_bots")
     order = params.choice("sort", ("asc", "desc")) or "desc"
     params.check()
-    rows = list(context.store.users.values())
-    if username is not None:
-        rows = [u for u in rows if u.username.lower() == username.lower()]
-    if search:
-        needle = search.lower()
-        rows = [u for u in rows if needle in u.username.lower() or needle in u.name.lower()]
-    if humans or without_bots:
-        rows = [u for u in rows if not u.is_bot]
-    rows.sort(key=lambda u: u.id, reverse=order == "desc")
+
+    def build() -> list[User]:
+        rows = list(context.store.users.values())
+        if username is not None:
+            rows = [u for u in rows if u.username.lower() == username.lower()]
+        if search:
+            needle = search.lower()
+            rows = [u for u in rows if needle in u.username.lower() or needle in u.name.lower()]
+        if humans or without_bots:
+            rows = [u for u in rows if not u.is_bot]
+        rows.sort(key=lambda u: u.id, reverse=order == "desc")
+        return rows
+
+    rows = cached_listing(context, ("users", *listing_key(context)), build)
     return page_of(context, params, rows, lambda u: _render_user(context, u))
 
 
