@@ -2,7 +2,7 @@
 
 Run: ``.venv/bin/python bench/scale.py [--scales 1600,16000]``
 
-For each ``--scale`` (1,600 seeds ~10,000 tokens, 16,000 ~99,000) it starts
+For each ``--scale`` (1,600 seeds 10,648 tokens, 16,000 105,852) it starts
 ``gltui sandbox`` in its own process (timing the seeding: spawn to its JSON line,
 and its peak RSS), then, with the admin token:
 
@@ -20,9 +20,12 @@ and its peak RSS), then, with the admin token:
    app headless in a new process, which exits once every token is in its table and
    the refresh has ended (its snapshot save included).
 
-The admin refresh at 50 ms a request, the cold first frame and the whole report
-against the naive walk have their own benches (``bench/refresh.py``,
-``bench/dashboard.py``); this one does not repeat them.
+6. the admin refresh at 50 ms a request against its floor, the cold first frame from a
+   10,000-token cache, and the same tokens spread over three instances (report and
+   dashboard peak RSS, refresh against the slowest's floor): ``bench/scale_network.py``;
+
+and, after both scales, a whole ``gltui report`` of a 150-project instance against the
+naive sequential walk, both as new processes.
 """
 
 from __future__ import annotations
