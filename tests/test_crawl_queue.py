@@ -123,3 +123,18 @@ def test_the_deadline_still_ends_a_walk_whose_calls_hang() -> None:
         crawl.close()
     assert stopped.value.failure.kind is FailureKind.TIMEOUT
     assert "0.2 s" in stopped.value.failure.message
+
+
+def test_a_walk_stopped_before_it_runs_sends_nothing_and_says_why() -> None:
+    crawl = Crawl(Port(), 2)  # type: ignore[arg-type]
+    ran: list[object] = []
+    for _ in range(50):
+        crawl.call(ran.append, then=lambda _: None, on_error=unexpected)
+    crawl.stop(Failure(FailureKind.LIMIT, "more than 5 rows"))
+    try:
+        with pytest.raises(InstanceUnavailable) as stopped:
+            crawl.run()  # at once: no answer is awaited for the walk's whole deadline
+    finally:
+        crawl.close()
+    assert stopped.value.failure.message == "more than 5 rows"
+    assert ran == []

@@ -266,6 +266,8 @@ class Crawl:
     def run(self) -> None:
         """Process answers until nothing is pending; raises :class:`InstanceUnavailable`."""
         while self._backlog or self._in_pool:
+            if self._fatal is not None and not self._in_pool:
+                break  # stopped before any answer could say so: nothing more is sent
             self._feed_pool()
             finished = self._next_finished()
             if not finished and time.monotonic() >= self.deadline:
@@ -282,8 +284,10 @@ class Crawl:
             if not self._backlog and not self._in_pool and self._parked:
                 self.decide_refusals(False)  # nobody decided: a legacy token's
             if self._fatal is not None:
-                self._abandon()
-                raise InstanceUnavailable(self._fatal)
+                break
+        if self._fatal is not None:
+            self._abandon()
+            raise InstanceUnavailable(self._fatal)
 
     def _next_finished(self) -> list[Future[Any]]:
         """Every future finished by now, waiting for the first until the deadline
