@@ -39,7 +39,7 @@ from gltui.adapters.variables_api import CiVariablesMixin
 from gltui.adapters.wire import ApiFailure, Reply, digits
 from gltui.domain.defaults import DEFAULT_TIMEOUT_SECONDS
 from gltui.domain.failures import Failure, FailureKind
-from gltui.domain.redact import may_hold_a_token, scrub
+from gltui.domain.redact import may_hold_a_token, scrub_forms, secret_forms
 from gltui.domain.secret import Secret
 from gltui.domain.templates import CreateRequest
 from gltui.domain.tokens import Resource, ResourceType, Token
@@ -453,20 +453,24 @@ SCRUB_DEPTH = 64
 """Deeper JSON than this is not GitLab's (and would exhaust the stack)."""
 
 
-def _scrubbed(data: Any, secrets: tuple[str, ...], keep: str | None, depth: int = 0) -> Any:
+def _scrubbed(data: Any, secrets: tuple[str, ...], keep: str | None) -> Any:
     """Every string in ``data`` scrubbed, except the field ``keep`` of the top-level
     object, or of each object of a top-level list (a CI/CD variables listing's rows)."""
+    return _scrub_tree(data, secret_forms(secrets), keep, 0)
+
+
+def _scrub_tree(data: Any, forms: tuple[str, ...], keep: str | None, depth: int) -> Any:
     if depth > SCRUB_DEPTH:
         return None
     if isinstance(data, str):
-        return scrub(data, secrets)
+        return scrub_forms(data, forms)
     if isinstance(data, list):
         rows_keep = keep if depth == 0 else None
-        return [_scrubbed(item, secrets, rows_keep, depth + 1) for item in data]
+        return [_scrub_tree(item, forms, rows_keep, depth + 1) for item in data]
     if isinstance(data, dict):
         return {  # ``keep`` is only ever passed to the top-level object or a top-level row
-            scrub(str(key), secrets): (
-                value if key == keep else _scrubbed(value, secrets, None, depth + 1)
+            scrub_forms(str(key), forms): (
+                value if key == keep else _scrub_tree(value, forms, None, depth + 1)
             )
             for key, value in data.items()
         }

@@ -82,16 +82,27 @@ def _forms(secret: str) -> set[str]:
     return {secret, quote(secret, safe="")}
 
 
+def secret_forms(secrets: Iterable[str]) -> tuple[str, ...]:
+    """Every form of every secret worth looking for, for :func:`scrub_forms`: a response
+    body scrubbed string by string computes them once, not once per string."""
+    return tuple(
+        form for secret in secrets if len(secret) >= _MIN_SECRET for form in _forms(secret)
+    )
+
+
 def scrub(text: str, secrets: Iterable[str] = ()) -> str:
     """``text`` with every token-shaped value and every known secret replaced.
 
     Fast when there is nothing to hide (the common case: names and messages).
     """
-    for secret in secrets:
-        if len(secret) >= _MIN_SECRET:
-            for form in _forms(secret):
-                if form in text:
-                    text = text.replace(form, REDACTED)
+    return scrub_forms(text, secret_forms(secrets))
+
+
+def scrub_forms(text: str, forms: tuple[str, ...]) -> str:
+    """:func:`scrub` with the secrets' forms already computed (:func:`secret_forms`)."""
+    for form in forms:
+        if form in text:
+            text = text.replace(form, REDACTED)
     if "-" not in text and "_gitlab_session" not in text:
         return text
     return TOKEN_SHAPED.sub(REDACTED, text)
