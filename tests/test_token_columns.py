@@ -90,6 +90,20 @@ def test_columns_read_back_the_tokens_written_as_rows_do(population: tuple[Token
     assert instance_from_dict(json.loads(json.dumps(as_rows))).tokens == population
 
 
+def test_equal_instants_in_two_zones_keep_their_own_offsets() -> None:
+    utc = datetime(2027, 1, 2, 12, 0, tzinfo=UTC)
+    zoned = utc.astimezone(timezone(timedelta(hours=2)))
+    population = (
+        Token("work", TokenKind.DEPLOY, 1, "a", (), False, utc),
+        Token("work", TokenKind.DEPLOY, 2, "b", (), False, zoned),
+    )
+    loaded = instance_from_dict(written(population)).tokens
+    assert [t.expires_at.isoformat() for t in loaded if t.expires_at] == [
+        "2027-01-02T12:00:00+00:00",
+        "2027-01-02T14:00:00+02:00",
+    ]
+
+
 def test_scopes_addresses_and_places_are_shared_by_the_tokens_that_repeat_them() -> None:
     web = Resource(ResourceType.PROJECT, 9, "acme/web")
     population = tuple(

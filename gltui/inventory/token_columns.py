@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
 from dataclasses import fields
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from itertools import chain, repeat
 from operator import attrgetter
 from typing import Any
@@ -66,16 +66,19 @@ def _listed(values: Sequence[tuple[str, ...]], table: dict[tuple[str, ...], int]
 
 
 def _expiries(values: Sequence[Expiry]) -> list[str | None]:
-    texts: dict[Expiry, str] = {}  # a few thousand distinct days among 100,000 tokens
+    """Each expiry's ISO text; a date's is computed once per distinct day (a few thousand
+    among 100,000 tokens). An instant's is its own: two equal instants in two zones are
+    equal keys, and each keeps its offset."""
+    texts: dict[date, str] = {}
     out: list[str | None] = []
     for value in values:
-        if value is None:
-            out.append(None)
-            continue
-        text = texts.get(value)
-        if text is None:
-            text = texts[value] = value.isoformat()
-        out.append(text)
+        if type(value) is date:
+            text = texts.get(value)
+            if text is None:
+                text = texts[value] = value.isoformat()
+            out.append(text)
+        else:
+            out.append(None if value is None else value.isoformat())
     return out
 
 
