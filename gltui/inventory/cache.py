@@ -34,7 +34,7 @@ from gltui.domain.states import (
     state_at,
     window_end,
 )
-from gltui.domain.summary import ExpirySummary
+from gltui.domain.summary import ExpirySummary, Place, places_of
 from gltui.domain.tokens import Expiry, Token
 from gltui.inventory.model import InstanceInventory
 from gltui.inventory.serialize import (
@@ -237,26 +237,11 @@ HEAD_ROWS = 200
 """Rows in a head file: more than any terminal shows at once."""
 
 
-Place = tuple[bool, Expiry]
-"""(revoked, expiry): all a token's place in the default order and in the summary
-depends on, besides its id; 100,000 tokens share a few thousand of them."""
-
-
-def by_place(tokens: tuple[Token, ...]) -> dict[Place, int]:
-    """How many tokens share each (revoked, expiry), in first-seen order."""
-    counts: dict[Place, int] = {}
-    get = counts.get
-    for token in tokens:
-        place = (token.revoked, token.expires_at)
-        counts[place] = get(place, 0) + 1
-    return counts
-
-
 def head_and_summary(
     tokens: tuple[Token, ...], now: datetime
 ) -> tuple[tuple[Token, ...], ExpirySummary]:
     """:func:`first_screen` and ``ExpirySummary.of`` from one pass over the tokens."""
-    places = by_place(tokens)
+    places = places_of(tokens)
     return first_screen(tokens, now, places), ExpirySummary.of_places(places.items())
 
 
@@ -298,7 +283,7 @@ def first_screen(
         first, second, _ = soonest_upcoming_key(state, left, 0)
         return first, second
 
-    counts = by_place(tokens) if places is None else places
+    counts = places_of(tokens) if places is None else places
     ranked = sorted(
         ((rank(*place), place, count) for place, count in counts.items()),
         key=lambda item: item[0],  # places themselves do not compare (dates, instants, None)

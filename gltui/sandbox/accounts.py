@@ -52,11 +52,6 @@ def add_service_account(
     return account
 
 
-def service_accounts(store: Store, provisioned_by: tuple[str, int] | None) -> list[User]:
-    """The service accounts of the instance (``None``), a group or a project, by id."""
-    return store.service_accounts_of(provisioned_by)
-
-
 def username_taken(store: Store, username: str) -> bool:
     """Usernames are unique, case-insensitively."""
     wanted = username.lower()

@@ -26,7 +26,7 @@ from __future__ import annotations
 from typing import Any, TypedDict
 
 from gltui.sandbox import ci_entities, entities, errors, kind_gates
-from gltui.sandbox.accounts import add_service_account, service_accounts, username_taken
+from gltui.sandbox.accounts import add_service_account, username_taken
 from gltui.sandbox.api import WRITE, Context, Response, route
 from gltui.sandbox.pagination import Page
 from gltui.sandbox.request import Params
@@ -88,7 +88,7 @@ def list_instance_accounts(context: Context) -> Page:
     if not context.caller.is_admin:
         raise errors.forbidden()
     params = Params(context.request)
-    rows = _ordered(params, service_accounts(context.store, None))
+    rows = _ordered(params, context.store.service_accounts_of(None))
     return page_of(context, params, rows, lambda u: ci_entities.service_account(context.profile, u))
 
 
@@ -147,7 +147,7 @@ def _render(context: Context, token: PersonalToken, secret: str | None = None) -
 def _list_accounts(context: Context, kind: str, ident: str) -> Page:
     resource_id = _namespace(context, kind, ident)
     params = Params(context.request)
-    rows = service_accounts(context.store, (kind, resource_id))
+    rows = context.store.service_accounts_of((kind, resource_id))
     rows = _ordered(params, rows)
     return page_of(context, params, rows, lambda u: ci_entities.service_account(context.profile, u))
 
