@@ -25,7 +25,7 @@ from gltui.inventory.engine import InventoryEngine
 from gltui.inventory.model import Identity, InstanceInventory, Progress
 from gltui.inventory.spec import InstanceSpec
 from gltui.inventory.successions import SuccessionStore, record_succession
-from gltui.report.filters import tripped
+from gltui.report.filters import replaced_among, tripped
 from gltui.tui.dashboard_state import DashboardState
 from gltui.tui.screens.details import DetailsScreen
 from gltui.tui.table_model import build_rows, mark_replacements
@@ -133,6 +133,15 @@ def test_fail_on_expired_skips_replaced_tokens() -> None:
     dying = token(2, "renovate", 0, created_days_ago=5)  # the successor expires today
     assert tripped(["expired"], [OLD, dying], NOW, 14) is True
     assert tripped(["expiring"], [OLD, token(2, "renovate", 1, created_days_ago=5)], NOW, 14)
+
+
+def test_a_filter_that_hides_the_successor_does_not_hide_the_replacement() -> None:
+    """``--state expired --fail-on expired``: the report shows the expired token only, but
+    whether it was replaced is told from the whole inventory."""
+    assert tripped(["expired"], [OLD], NOW, 14) is True  # alone, nothing says it was
+    replaced = replaced_among([OLD, NEW], NOW, ())
+    assert tripped(["expired"], [OLD], NOW, 14, replaced=replaced) is False
+    assert tripped(["expired"], [OLD, LONE], NOW, 14, replaced=replaced) is True
 
 
 # --- the CLI, as cron runs it ---------------------------------------------------------

@@ -19,7 +19,7 @@ from gltui.domain.replaced import Succession
 from gltui.domain.states import DEFAULT_EXPIRING_WINDOW_DAYS
 from gltui.inventory.engine import InventoryEngine
 from gltui.inventory.model import Inventory, Progress
-from gltui.report.filters import ReportFilter, tripped
+from gltui.report.filters import ReportFilter, replaced_among, tripped
 from gltui.report.render import (
     render_csv,
     render_json,
@@ -100,6 +100,8 @@ def run_report(
     baseline: Baseline | None = None
     changes: list[TokenChange] = []
     links = _links(engine) if since_last_review or "expired" in fail_on else []
+    # told before any filter: a replaced token's successor may be one the filter hides
+    replaced = replaced_among(inventory.tokens(), now, links) if "expired" in fail_on else set()
     if since_last_review:
         baseline = engine.baseline(now)
         inventory, changes = changed_only(inventory, baseline, now, window, links)
@@ -126,7 +128,8 @@ def run_report(
     failed = any(not instance.ok for instance in inventory.instances)
     if failed or (offline and missing):
         return EXIT_FAILED
-    return EXIT_MATCHED if tripped(fail_on, inventory.tokens(), now, window, links) else EXIT_OK
+    tokens = inventory.tokens()
+    return EXIT_MATCHED if tripped(fail_on, tokens, now, window, replaced=replaced) else EXIT_OK
 
 
 def _links(engine: InventoryEngine) -> list[Succession]:

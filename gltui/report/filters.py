@@ -87,10 +87,22 @@ def tripped(
     now: datetime,
     window: int,
     links: Iterable[Succession] = (),
+    *,
+    replaced: Container[Identity] | None = None,
 ) -> bool:
     """Whether any token trips any of the conditions (``links``: the recorded successions,
-    which with the inventory tell a replaced token from an expired one)."""
+    which with the inventory tell a replaced token from an expired one). ``replaced``:
+    the replaced tokens, already told from the whole inventory, when ``tokens`` is only
+    the part a report shows (a filter that hid the successors would hide the reason)."""
     wanted = tuple(conditions)
     everything = list(tokens)
-    replaced = replacements(everything, now, links).keys() if "expired" in wanted else set()
+    if replaced is None:
+        replaced = replaced_among(everything, now, links) if "expired" in wanted else set()
     return any(matches(c, t, now, window, replaced) for t in everything for c in wanted)
+
+
+def replaced_among(
+    tokens: Iterable[Token], now: datetime, links: Iterable[Succession]
+) -> set[Identity]:
+    """The identities of the replaced tokens among ``tokens`` (see :mod:`gltui.domain.replaced`)."""
+    return set(replacements(list(tokens), now, links))
