@@ -72,9 +72,9 @@ class Listing:
     resource: Resource | None = None
     user_id: int | None = None
     min_access_level: int | None = None
+    """Projects or groups where the caller has at least this role; ``None``: all of them."""
     agent_id: int | None = None
     """The cluster agent whose tokens an :attr:`Listed.AGENT_TOKENS` listing lists."""
-    """Projects or groups where the caller has at least this role; ``None``: all of them."""
 
 
 @dataclass(frozen=True)

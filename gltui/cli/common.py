@@ -8,6 +8,7 @@ import os
 import sys
 from collections.abc import Mapping
 from dataclasses import replace
+from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, NoReturn, TextIO
 
@@ -178,3 +179,11 @@ def request_log(path: str | None) -> RequestLog | None:
         reason = printable(error.strerror or type(error).__name__)
         print(f"gltui: cannot write the log {printable(path)}: {reason}", file=sys.stderr)
         return None
+
+
+def iso_day(text: str) -> date:
+    """An argparse type: a ``YYYY-MM-DD`` date, or a usage error that shows the form."""
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a date like 2027-01-31") from None

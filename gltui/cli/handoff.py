@@ -5,11 +5,11 @@ from __future__ import annotations
 import argparse
 import os
 import sys
-from datetime import date
 from pathlib import Path
 from typing import Any
 
-from gltui.cli.common import EXIT_USAGE, confirming_stream, named_token_spec
+from gltui.cli.common import EXIT_USAGE, confirming_stream, iso_day, named_token_spec
+from gltui.config.model import MAX_ROTATION_DAYS
 from gltui.domain.handoff import TARGET_SPEC_HELP
 from gltui.domain.tokens import TokenKind
 
@@ -35,17 +35,12 @@ EXIT_HELP = (
 building the parser loads none of the write side."""
 
 
-def _day(text: str) -> date:
-    try:
-        return date.fromisoformat(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a date like 2027-01-31") from None
-
-
 def _days(text: str) -> int:
     value = text.strip().removesuffix("d")
-    if not value.isdigit() or not 1 <= int(value) <= 400:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a number of days from 1 to 400")
+    if not value.isdigit() or not 1 <= int(value) <= MAX_ROTATION_DAYS:
+        raise argparse.ArgumentTypeError(
+            f"{text!r} is not a number of days from 1 to {MAX_ROTATION_DAYS}"
+        )
     return int(value)
 
 
@@ -89,7 +84,7 @@ def add_handoff_parsers(commands: Any) -> None:
             help="the successor lives N days (default: settings.rotation_days, 90), capped "
             "by the instance's maximum lifetime",
         )
-        lifetime.add_argument("--expires", type=_day, metavar="YYYY-MM-DD")
+        lifetime.add_argument("--expires", type=iso_day, metavar="YYYY-MM-DD")
         parser.add_argument("--yes", action="store_true", help="do not ask for confirmation")
         parser.add_argument(
             "--json", action="store_true", help="the result as one JSON object on stdout"

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import argparse
-from datetime import date
 from typing import TYPE_CHECKING, Any
 
 from gltui import __version__
 from gltui.actions.form import CREATABLE_KINDS
+from gltui.cli.common import iso_day
 from gltui.cli.handoff import add_handoff_parsers
 from gltui.domain.audit import Flag
 from gltui.domain.states import TokenState
@@ -71,13 +71,6 @@ def listen_address(text: str) -> tuple[str, int]:
         return parse_listen(text)
     except ValueError as error:
         raise argparse.ArgumentTypeError(str(error)) from None
-
-
-def iso_day(text: str) -> date:
-    try:
-        return date.fromisoformat(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a date like 2027-01-31") from None
 
 
 def build_parser() -> argparse.ArgumentParser:

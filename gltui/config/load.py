@@ -28,6 +28,7 @@ from gltui.config.handoffs import parse_handoffs
 from gltui.config.model import (
     DEFAULT_ROTATION_DAYS,
     DEFAULT_STALE_AFTER_DAYS,
+    MAX_ROTATION_DAYS,
     Config,
     ConfigError,
     InstanceConfig,
@@ -72,7 +73,7 @@ def _number(value: float) -> str:
 NUMERIC_BOUNDS: dict[str, Bound] = {
     "settings.expiring_window_days": Bound(1, 3650, "days"),
     "settings.stale_after_days": Bound(1, 36500, "days"),
-    "settings.rotation_days": Bound(1, 400, "days"),
+    "settings.rotation_days": Bound(1, MAX_ROTATION_DAYS, "days"),
     "instances.timeout": Bound(0.1, 600, "seconds", whole=False),
     "instances.concurrency": Bound(1, 64, "requests in flight"),
     "instances.walk_timeout": Bound(5, 86400, "seconds", whole=False),

@@ -23,6 +23,9 @@ DEFAULT_STALE_AFTER_DAYS = 90
 DEFAULT_ROTATION_DAYS = 90
 """How long a rotated or replaced token lives unless told otherwise (spillkit's default;
 never GitLab's one week), capped by the instance's maximum lifetime."""
+MAX_ROTATION_DAYS = 400
+"""The most GitLab ever allows (the ``buffered_token_expiration_limit``): a longer
+rotation setting, ``--days`` or instance maximum is not GitLab's."""
 
 
 class ConfigError(ValueError):

@@ -74,19 +74,6 @@ KIND_LABELS = {
 """The table's kind column: eight cells at most, so that the column fits beside the
 others at 120 columns (machine formats and ``--kind`` keep :class:`TokenKind`'s values)."""
 
-KIND_WORDS = {
-    TokenKind.PERSONAL: "personal access token",
-    TokenKind.IMPERSONATION: "impersonation token",
-    TokenKind.PROJECT: "project access token",
-    TokenKind.GROUP: "group access token",
-    TokenKind.DEPLOY: "deploy token",
-    TokenKind.SERVICE_ACCOUNT: "service account token",
-    TokenKind.TRIGGER: "pipeline trigger token",
-    TokenKind.CLUSTER_AGENT: "cluster agent token",
-    TokenKind.RUNNER: "runner authentication token",
-}
-"""Each kind in words, for the details pane."""
-
 
 def kind_label(kind: TokenKind) -> str:
     """The kind's short label (:data:`KIND_LABELS`)."""

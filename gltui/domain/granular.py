@@ -208,11 +208,6 @@ def grants_of(scopes: Iterable[GranularScope]) -> tuple[Grant, ...]:
     )
 
 
-def summary(grants: Iterable[Grant]) -> str:
-    """``selected_memberships: read_job, read_pipeline; user: read_user``."""
-    return "; ".join(f"{g.access.value}: {', '.join(g.permissions)}" for g in grants)
-
-
 @dataclass(frozen=True, slots=True)
 class FineGrainedForm:
     """A template's fine-grained variant: the grants of a personal access token made

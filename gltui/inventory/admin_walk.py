@@ -36,26 +36,6 @@ from gltui.inventory.spec import InstanceSpec
 
 _BOT_USERNAME = re.compile(r"^(project|group)_(\d+)_bot")
 
-_PAT_FIELDS = (
-    "id",
-    "name",
-    "scopes",
-    "revoked",
-    "expires_at",
-    "description",
-    "created_at",
-    "last_used_at",
-    "last_used_ips",
-    "user_id",
-    "access_level",
-    "granular",
-    "granular_scopes",
-)
-"""What :func:`parse.personal_token` and the walk read from a PAT-table row: a row that
-does not parse waits, cut to these, for ``/users`` to say whether its kind is one the
-instance keeps (a problem is only worth telling then). A field absent from the row stays
-absent, so parsing sees exactly what it saw."""
-
 _USER_FIELDS = ("username", "bot")
 """What the walk reads of a user: whether it is a bot, and its name (which names a
 bot's resource)."""
@@ -74,8 +54,10 @@ def admin_walk(spec: InstanceSpec, crawl: Crawl, state: Collected) -> None:
         for row in rows:
             try:  # parsed on arrival, so a page's dicts are freed with it
                 state.personal_tokens.append(parse.personal_token(spec.name, row))
-            except ROW_ERRORS:
-                state.personal_rows.append(_only(row, _PAT_FIELDS))
+            except ROW_ERRORS as error:  # told once /users says whether its kind is kept
+                scope = row_scope(PAT_TABLE_KINDS, row)
+                problem = Problem("personal access tokens", bad_row(error), scope)
+                state.bad_personal_rows.append((row.get("id"), row.get("user_id"), problem))
             user_id = row.get("user_id")
             if isinstance(user_id, int) and is_id(user_id) and user_id not in state.holders:
                 state.holders.add(user_id)
@@ -212,19 +194,12 @@ def classify_admin_rows(spec: InstanceSpec, state: Collected) -> None:
         if kind is not None:
             owner = Owner(user_id, username) if user_id is not None or username else None
             state.tokens.append(replace(token, kind=kind, resource=resource, owner=owner))
-    for row in state.personal_rows:  # the rows that did not parse: told if kept
-        row_id, user_id = row.get("id"), row.get("user_id")
+    for row_id, holder, problem in state.bad_personal_rows:  # told if their kind is kept
         if is_id(row_id) and row_id in state.impersonation_ids:
             continue
-        if _placed(spec, state, user_id if isinstance(user_id, int) else None)[0] is None:
-            continue
-        try:
-            parse.personal_token(spec.name, row)
-        except ROW_ERRORS as error:
-            state.problems.append(
-                Problem("personal access tokens", bad_row(error), row_scope(PAT_TABLE_KINDS, row))
-            )
-    state.personal_rows = []
+        if _placed(spec, state, holder if isinstance(holder, int) else None)[0] is not None:
+            state.problems.append(problem)
+    state.bad_personal_rows = []
 
 
 def _placed(

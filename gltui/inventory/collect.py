@@ -34,8 +34,9 @@ class Collected:
     personal_tokens: list[Token] = field(default_factory=list)
     """An administrator's PAT-table rows, parsed as personal tokens until ``/users`` says
     whose each is (:func:`~gltui.inventory.admin_walk.classify_admin_rows`)."""
-    personal_rows: list[dict[str, Any]] = field(default_factory=list)
-    """Those of them that did not parse, kept to be told as problems if their kind is kept."""
+    bad_personal_rows: list[tuple[object, object, Problem]] = field(default_factory=list)
+    """Those that did not parse: (their id, their user id, the problem), told once
+    ``/users`` says their kind is one the instance keeps."""
     impersonation_ids: set[int] = field(default_factory=set)
     holders: set[int] = field(default_factory=set)
     """Users who hold PAT-table rows (an admin walk lists their impersonation tokens)."""

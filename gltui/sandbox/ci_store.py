@@ -54,10 +54,6 @@ class Trigger:
         """What users other than the owner see of the value."""
         return self.value.removeprefix(TRIGGER_PREFIX)[:SHORT_TOKEN_LENGTH]
 
-    def expired(self, now: datetime) -> bool:
-        """``Expirable``: expired once ``expires_at`` is not in the future."""
-        return self.expires_at is not None and self.expires_at <= now
-
 
 @dataclass
 class ClusterAgent:

@@ -335,9 +335,7 @@ def _print(
     """The result; the value (asked for) exactly once, on stdout."""
     value = result.secret.reveal() if request.print_value and result.secret else None
     if request.as_json:
-        document = result_json(result, with_value=False)
-        if value is not None:
-            document["token"] = value
+        document = result_json(result, with_value=value is not None)
         out.write(json.dumps(document, ensure_ascii=False, indent=2) + "\n")
     else:
         lines = err if value is not None else out  # the value alone on stdout

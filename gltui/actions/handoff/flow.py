@@ -41,7 +41,7 @@ from gltui.actions.handoff.lifetime import (
 )
 from gltui.actions.handoff.writers import Check, HandoffPort, TargetFailed, Writers
 from gltui.actions.like import request_like
-from gltui.actions.offers import replacement_unavailable
+from gltui.actions.offers import replacement_unavailable, rotation_unavailable
 from gltui.actions.service import ActionError, Issued, TokenActions
 from gltui.adapters.endpoints import NotPossible, create_path, parse_version, rotate_call
 from gltui.adapters.wire import ApiFailure, is_missing_route
@@ -362,11 +362,7 @@ def handoff_refusal(mode: Mode, token: Token, version: str | None) -> str | None
             "create a new token instead"
         )
     if mode is Mode.ROTATE:
-        try:
-            rotate_call(token, version)
-        except NotPossible as reason:
-            return str(reason)
-        return None
+        return rotation_unavailable(token, version)
     return replacement_unavailable(token)
 
 

@@ -26,12 +26,9 @@ from datetime import date, timedelta
 
 from gltui.adapters.port import CiVariablesPort
 from gltui.adapters.wire import ApiFailure
-from gltui.config.model import DEFAULT_ROTATION_DAYS
+from gltui.config.model import DEFAULT_ROTATION_DAYS, MAX_ROTATION_DAYS
 from gltui.domain.errors import ValidationError
 from gltui.domain.templates import DEFAULT_MAX_LIFETIME_DAYS
-
-MAX_SETTING_DAYS = 400
-"""The most GitLab ever allows (the buffered limit): a larger setting is not GitLab's."""
 
 
 @dataclass(frozen=True)
@@ -106,4 +103,4 @@ def instance_max_days(port: CiVariablesPort, *, is_admin: bool) -> int | None:
     value = settings.get("max_personal_access_token_lifetime")
     if isinstance(value, bool) or not isinstance(value, int):
         return None
-    return value if 1 <= value <= MAX_SETTING_DAYS else None
+    return value if 1 <= value <= MAX_ROTATION_DAYS else None

@@ -17,12 +17,7 @@ from pathlib import Path
 
 from gltui.config.model import DEFAULT_ROTATION_DAYS, ConfigError
 from gltui.domain.handoff import (
-    CiVariableTarget,
-    CommandTarget,
-    GlabTarget,
     Handoff,
-    KeyringTarget,
-    PythonGitlabTarget,
     Target,
     handoff_key,
     merged,
@@ -30,12 +25,7 @@ from gltui.domain.handoff import (
 from gltui.domain.tokens import Token
 
 __all__ = [
-    "CiVariableTarget",
-    "CommandTarget",
-    "GlabTarget",
-    "KeyringTarget",
     "Offer",
-    "PythonGitlabTarget",
     "Remembered",
     "Target",
     "load_remembered",

@@ -2,8 +2,7 @@
 :class:`~gltui.tui.screens.token_actions.TokenWrites` and the hand-off modal.
 
 The modal's worker reads the token's targets (remembered in the config file, and the
-CI/CD variables the last deployed-token scan found holding it, plus any
-``TokenWrites.deployed_targets`` gives) and runs
+CI/CD variables the last deployed-token scan found holding it) and runs
 :class:`~gltui.actions.handoff.flow.HandoffFlow` through the instance's write client
 and guarded transport. A hand-off that changed nothing (a target could not take the
 value, GitLab refused) stays in the modal with the reasons, so the user can untick a
@@ -27,7 +26,6 @@ if TYPE_CHECKING:
 
     from gltui.actions.handoff.flow import HandoffResult
     from gltui.actions.handoff.targets import Offer
-    from gltui.domain.handoff import Target
     from gltui.tui.screens.handoff import Chosen
     from gltui.tui.screens.token_actions import TokenWrites
 
@@ -59,17 +57,17 @@ def open_handoff(
     assert spec is not None  # why_not_writable said it is configured
     config_path = writes.config_path
     today = writes.clock().date()
-    deployed_of = writes.deployed_targets
     store = writes.pending_store  # its directory holds the deployed-token scan's record
 
     def load() -> Offer:  # in the modal's worker: both read files
         from gltui.actions.handoff.targets import offer_for
         from gltui.inventory.deployed_store import deployed_targets
 
-        deployed: list[Target] = list(deployed_of(token))
-        if store is not None:
-            deployed += deployed_targets(token, store.path.parent, store.notices)
-        return offer_for(token, config_path, deployed)
+        if store is None:
+            return offer_for(token, config_path, [])
+        return offer_for(
+            token, config_path, deployed_targets(token, store.path.parent, store.notices)
+        )
 
     def run(chosen: Chosen, step: Callable[[str], None]) -> HandoffResult:
         from gltui.actions.handoff.flow import HandoffFlow, HandoffRefused, Mode

@@ -28,11 +28,8 @@ from gltui.tui.messages import PendingChanged, TokensChanged
 from gltui.tui.widgets.token_table import TokenTable
 
 if TYPE_CHECKING:
-    from collections.abc import Iterable
-
     from gltui.actions.pending import PendingReplacement, PendingStore
     from gltui.actions.service import Issued, Outcome, TokenActions
-    from gltui.domain.handoff import Target
     from gltui.domain.templates import CreateRequest, Template
     from gltui.inventory.engine import InventoryEngine
     from gltui.tui.screens.create import Created, Place
@@ -62,9 +59,6 @@ class TokenWrites:
         self.config_path = config_path
         self._clients: dict[str, TokenActions] = {}
         self.pending_store: PendingStore | None = None
-        self.deployed_targets: Callable[[Token], Iterable[Target]] = lambda _token: ()
-        """Where a token is known to be deployed (a deployed-token scan sets this): the
-        hand-off offers these targets beside the remembered ones."""
         self.use_engine(engine)
 
     def use_engine(self, engine: InventoryEngine) -> None:
