@@ -159,6 +159,11 @@ class TokenActions:
         self.identity = identity
         self._api = connect(spec)  # python-gitlab loads on first use
 
+    @property
+    def version(self) -> str | None:
+        """The instance's GitLab version, when the walk learned it (gates decide by it)."""
+        return self.identity.version if self.identity else None
+
     def close(self) -> None:
         """Close the HTTP session."""
         self._api.close()
@@ -172,7 +177,7 @@ class TokenActions:
         wanted = []
         if kind is TokenKind.PERSONAL:
             wanted += [(ResourceType.PROJECT, GUEST), (ResourceType.GROUP, GUEST)]
-        version = self.identity.version if self.identity else None
+        version = self.version
         projects_have_accounts = at_least(version, PROJECT_SERVICE_ACCOUNTS_SINCE) is not False
         if kind in (TokenKind.PROJECT, TokenKind.DEPLOY) or (
             kind is TokenKind.SERVICE_ACCOUNT and projects_have_accounts
@@ -209,7 +214,7 @@ class TokenActions:
     def revoke(self, token: Token) -> Outcome:
         """Revoke ``token``. Already revoked or gone (404) counts as done; a 404 about its
         project, group or account, or from a route this GitLab lacks, does not."""
-        version = self.identity.version if self.identity else None
+        version = self.version
         is_admin = self.identity.is_admin if self.identity else None
         try:
             self._api.revoke(token, version, is_admin=is_admin)
@@ -229,7 +234,7 @@ class TokenActions:
         is reset instead (the same runner, a new value). A service account's token with
         no ``expires_at`` gets the rotation policy's default days from ``today`` (UTC's,
         when not given), never GitLab's one week (:func:`~gltui.actions.offers.rotation_expiry`)."""
-        version = self.identity.version if self.identity else None
+        version = self.version
         if expires_at is None:
             expires_at = rotation_expiry(token, today or datetime.now(UTC).date())
         try:
@@ -246,7 +251,7 @@ class TokenActions:
         """The service accounts of a group (Owner) or project (Maintainer) that a token can
         be made for: the first 100, those whose username or name holds ``search``."""
         listing = Listing(Listed.SERVICE_ACCOUNTS, "listing service accounts", resource=resource)
-        version = self.identity.version if self.identity else None
+        version = self.version
         since = listing_since(listing)
         where = resource.path or f"{resource.type.value} {resource.id}"
         if since is not None and at_least(version, since) is False:

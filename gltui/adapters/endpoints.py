@@ -381,11 +381,9 @@ def listing_since(listing: Listing) -> tuple[int, int] | None:
     what, resource = listing.what, listing.resource
     if resource is None or what not in (Listed.SERVICE_ACCOUNTS, Listed.SERVICE_ACCOUNT_TOKENS):
         return None
-    if resource.type is ResourceType.PROJECT:
-        return PROJECT_SERVICE_ACCOUNTS_SINCE
     if what is Listed.SERVICE_ACCOUNTS:
-        return SERVICE_ACCOUNT_LIST_SINCE
-    return GROUP_SERVICE_ACCOUNT_TOKEN_LIST_SINCE
+        return service_account_since(resource.type, SERVICE_ACCOUNT_LIST_SINCE)
+    return service_account_since(resource.type, GROUP_SERVICE_ACCOUNT_TOKEN_LIST_SINCE)
 
 
 def agent_token_path(project: Resource, agent_id: int, token_id: int) -> str:

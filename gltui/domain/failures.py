@@ -34,6 +34,18 @@ class FailureKind(StrEnum):
     LIMIT = "limit"
 
 
+ROUTE_REFUSALS = frozenset(
+    {
+        FailureKind.FORBIDDEN,
+        FailureKind.NOT_FOUND,
+        FailureKind.MISSING_PERMISSION,
+        FailureKind.MISSING_SCOPE,
+    }
+)
+"""How GitLab refuses one route to a token that still works (a 403, bare or for a scope
+or fine-grained permission, or a 404): the walk, the kinds' discovery and the identity
+probe each read these as "not this route", never as "not this token"."""
+
 _ADVICE = {
     FailureKind.NO_TOKEN: "gltui could not get this instance's token: check token_env or "
     "token_command in the config file (gltui config check tests them).",

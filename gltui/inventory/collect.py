@@ -14,7 +14,7 @@ from typing import Any
 from gltui.adapters import parse
 from gltui.adapters.port import Listing
 from gltui.adapters.wire import is_missing_route
-from gltui.domain.failures import Failure, FailureKind
+from gltui.domain.failures import ROUTE_REFUSALS, Failure, FailureKind
 from gltui.domain.tokens import Resource, Token, TokenKind
 from gltui.inventory.crawl import PERMISSION_REFUSALS, Crawl, Rows
 from gltui.inventory.model import Problem, Scope
@@ -98,14 +98,7 @@ def problem_sink(
     return lambda failure: state.problems.append(Problem(where, failure, scope))
 
 
-NOT_HERE = frozenset(
-    {
-        FailureKind.FORBIDDEN,
-        FailureKind.NOT_FOUND,
-        FailureKind.MISSING_PERMISSION,
-        FailureKind.MISSING_SCOPE,
-    }
-)
+NOT_HERE = ROUTE_REFUSALS
 """How GitLab says a kind is not available to this role, version or token: a 403 (bare,
 or a fine-grained token's ``insufficient_granular_scope``), a 404 (the route or the
 feature is missing, or the caller may not see it). A legacy token's missing scope never

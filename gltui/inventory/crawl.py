@@ -28,19 +28,11 @@ from typing import Any, TypeVar
 
 from gltui.adapters.port import GitLabPort, Listing, Page
 from gltui.adapters.wire import ApiFailure
-from gltui.domain.failures import Failure, FailureKind
+from gltui.domain.failures import ROUTE_REFUSALS, Failure, FailureKind
 
 PER_PAGE = 100
 TRANSIENT = frozenset({FailureKind.TIMEOUT, FailureKind.SERVER_ERROR, FailureKind.RATE_LIMITED})
-PERMISSION_REFUSALS = frozenset(
-    {
-        FailureKind.MISSING_PERMISSION,
-        FailureKind.MISSING_SCOPE,
-        FailureKind.BAD_TOKEN,
-        FailureKind.FORBIDDEN,
-        FailureKind.NOT_FOUND,
-    }
-)
+PERMISSION_REFUSALS = ROUTE_REFUSALS | {FailureKind.BAD_TOKEN}
 """How GitLab refuses a fine-grained token one route: 403 ``insufficient_granular_scope``
 (or ``insufficient_scope``, or a bare 403), 404 (the reference's PAT-calendar route), or
 401 where a route checks an ability the token does not carry (UNCONFIRMED for

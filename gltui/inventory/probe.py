@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 from gltui.adapters import parse
 from gltui.adapters.wire import ApiFailure
-from gltui.domain.failures import Failure, FailureKind
+from gltui.domain.failures import ROUTE_REFUSALS, Failure, FailureKind
 from gltui.domain.own_permissions import ACTING, READING, named, selected_only, shortfall
 from gltui.domain.scopes import ScopeRisk, scope_risk
 from gltui.domain.states import TokenState, classify, days_until_expiry
@@ -170,14 +170,7 @@ def probe_instance(
         api.close()
 
 
-IDENTIFY_REFUSALS = frozenset(
-    {
-        FailureKind.MISSING_PERMISSION,
-        FailureKind.MISSING_SCOPE,
-        FailureKind.FORBIDDEN,
-        FailureKind.NOT_FOUND,
-    }
-)
+IDENTIFY_REFUSALS = ROUTE_REFUSALS
 """How ``GET /user`` may refuse a token that works (a fine-grained one without
 ``read_user``: UNCONFIRMED); an unknown, expired or revoked token is not among them."""
 

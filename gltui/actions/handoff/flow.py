@@ -230,7 +230,7 @@ class HandoffFlow:
     # --- the steps ----------------------------------------------------------------
     def _check_possible(self, mode: Mode, token: Token) -> None:
         identity = self.actions.identity
-        version = identity.version if identity else None
+        version = self.actions.version
         refusal = handoff_refusal(mode, token, version)
         if refusal is not None:
             raise HandoffRefused(refusal)
@@ -292,8 +292,7 @@ class HandoffFlow:
         if resets(mode, token):
             return reset_expiry(new.expires_at)
         if mode is Mode.ROTATE and new.expires_at != lifetime.expires_at:
-            identity = self.actions.identity
-            version = identity.version if identity else None
+            version = self.actions.version
             call = rotate_call(token, version)
             if not call.accepts_expiry:
                 return (
