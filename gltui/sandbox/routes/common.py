@@ -11,7 +11,7 @@ from gltui.sandbox import errors
 from gltui.sandbox.api import Context
 from gltui.sandbox.pagination import Page, paginate
 from gltui.sandbox.request import Params
-from gltui.sandbox.store import PersonalToken, Store, User
+from gltui.sandbox.store import MAINTAINER, OWNER, PersonalToken, Store, User
 
 T = TypeVar("T")
 
@@ -58,6 +58,32 @@ def find_source(context: Context, kind: str, ident: str) -> int:
         or not store.can_see(context.caller, kind, resource_id)
     ):
         raise errors.not_found(label)
+    return resource_id
+
+
+def manager_level(kind: str) -> int:
+    """The role that manages a project's or group's tokens, service accounts and CI/CD
+    variables: Maintainer of a project, Owner of a group."""
+    return MAINTAINER if kind == "project" else OWNER
+
+
+def has_role(context: Context, kind: str, resource_id: int, level: int) -> bool:
+    """Whether the caller is an administrator or holds ``level`` on the project or group."""
+    caller = context.caller
+    return caller.is_admin or context.store.access(caller.id, kind, resource_id) >= level
+
+
+def require_role(context: Context, kind: str, resource_id: int, level: int) -> None:
+    """GitLab's ``authorize!``: 403 below ``level`` (administrators pass)."""
+    if not has_role(context, kind, resource_id, level):
+        raise errors.forbidden()
+
+
+def find_managed(context: Context, kind: str, ident: str) -> int:
+    """The project or group, in GitLab's ``before`` order: 404 when the caller cannot see
+    it, then 403 below :func:`manager_level`."""
+    resource_id = find_source(context, kind, ident)
+    require_role(context, kind, resource_id, manager_level(kind))
     return resource_id
 
 

@@ -9,8 +9,14 @@ from gltui.sandbox import entities, errors
 from gltui.sandbox.api import WRITE, Context, Response, route
 from gltui.sandbox.pagination import Page
 from gltui.sandbox.request import Params
-from gltui.sandbox.routes.common import find_source, integer_id, page_of
-from gltui.sandbox.store import MAINTAINER, OWNER, DeployToken
+from gltui.sandbox.routes.common import (
+    find_source,
+    integer_id,
+    manager_level,
+    page_of,
+    require_role,
+)
+from gltui.sandbox.store import MAINTAINER, DeployToken
 
 _USERNAME = re.compile(r"^[a-zA-Z0-9.+_-]{1,255}$")
 
@@ -22,12 +28,6 @@ def _listing(context: Context, rows: list[DeployToken], params: Params) -> Page:
         rows = [t for t in rows if t.active(now) == active]
     rows.sort(key=lambda t: t.id)
     return page_of(context, params, rows, lambda t: entities.deploy_token(context.store, t))
-
-
-def _require(context: Context, kind: str, resource_id: int, level: int) -> None:
-    caller = context.caller
-    if not caller.is_admin and context.store.access(caller.id, kind, resource_id) < level:
-        raise errors.forbidden()
 
 
 def _owned(context: Context, kind: str, resource_id: int) -> list[DeployToken]:
@@ -52,18 +52,18 @@ def list_all(context: Context) -> Page:
 
 def _register(kind: str) -> None:
     base = f"{kind}s/:id/deploy_tokens"
-    write_level = MAINTAINER if kind == "project" else OWNER
+    write_level = manager_level(kind)
 
     @route("GET", base, permission="read_deploy_token", boundary=kind)
     def list_tokens(context: Context, ident: str) -> Page:
         resource_id = find_source(context, kind, ident)
-        _require(context, kind, resource_id, MAINTAINER)
+        require_role(context, kind, resource_id, MAINTAINER)
         return _listing(context, _owned(context, kind, resource_id), Params(context.request))
 
     @route("GET", f"{base}/:token_id", permission="read_deploy_token", boundary=kind)
     def get_token(context: Context, ident: str, token_id: str) -> dict[str, Any]:
         resource_id = find_source(context, kind, ident)
-        _require(context, kind, resource_id, MAINTAINER)
+        require_role(context, kind, resource_id, MAINTAINER)
         return entities.deploy_token(context.store, _find(context, kind, resource_id, token_id))
 
     @route("POST", base, scopes=WRITE, status=201)
@@ -79,7 +79,7 @@ def _register(kind: str) -> None:
         assert name is not None  # params.check() raised otherwise
         assert scopes is not None
         resource_id = find_source(context, kind, ident)
-        _require(context, kind, resource_id, write_level)
+        require_role(context, kind, resource_id, write_level)
         if username is not None and not _USERNAME.match(username):
             raise errors.ApiError(
                 400,
@@ -100,7 +100,7 @@ def _register(kind: str) -> None:
     )
     def delete_token(context: Context, ident: str, token_id: str) -> None:
         resource_id = find_source(context, kind, ident)
-        _require(context, kind, resource_id, write_level)
+        require_role(context, kind, resource_id, write_level)
         context.store.delete_deploy_token(_find(context, kind, resource_id, token_id).id)
 
 

@@ -13,27 +13,22 @@ from gltui.sandbox.routes.common import (
     cached_listing,
     expiry_error,
     find_source,
+    has_role,
     integer_id,
+    manager_level,
     max_expiry,
     page_of,
     read_filter,
     rotate,
 )
-from gltui.sandbox.store import MAINTAINER, OWNER, PersonalToken
+from gltui.sandbox.store import PersonalToken
 
 _ACCESS_LEVELS = (10, 15, 20, 30, 40, 50)
 
 
-def _required_level(kind: str) -> int:
-    """``admin_project`` needs Maintainer; ``admin_group`` needs Owner."""
-    return MAINTAINER if kind == "project" else OWNER
-
-
 def _may_manage(context: Context, kind: str, resource_id: int) -> bool:
-    caller = context.caller
-    if caller.is_admin:
-        return True
-    return context.store.access(caller.id, kind, resource_id) >= _required_level(kind)
+    """``admin_project`` needs Maintainer; ``admin_group`` needs Owner."""
+    return has_role(context, kind, resource_id, manager_level(kind))
 
 
 def _render(context: Context, token: PersonalToken, secret: str | None = None) -> dict[str, Any]:

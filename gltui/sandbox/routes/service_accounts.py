@@ -34,13 +34,13 @@ from gltui.sandbox.routes.common import (
     apply_filter,
     default_expiry,
     expiry_error,
-    find_source,
+    find_managed,
     integer_id,
     page_of,
     read_filter,
     rotate,
 )
-from gltui.sandbox.store import MAINTAINER, OWNER, PersonalToken, User
+from gltui.sandbox.store import PersonalToken, User
 
 _ADMIN_SCOPES = frozenset({"sudo", "admin_mode", "read_service_ping"})
 TOP_LEVEL_ONLY = "Service accounts can only be created in a top-level group"
@@ -109,19 +109,10 @@ def create_instance_account(context: Context) -> Response:
 # --- group and project service accounts ------------------------------------------
 
 
-def _may_administer(context: Context, kind: str, resource_id: int) -> bool:
-    """``admin_service_accounts``: Owner of the group, Maintainer of the project."""
-    caller = context.caller
-    needed = OWNER if kind == "group" else MAINTAINER
-    return caller.is_admin or context.store.access(caller.id, kind, resource_id) >= needed
-
-
 def _namespace(context: Context, kind: str, ident: str) -> int:
-    """The group or project, after GitLab's ``before`` block: 404 unseen, 403 not allowed."""
-    resource_id = find_source(context, kind, ident)
-    if not _may_administer(context, kind, resource_id):
-        raise errors.forbidden()
-    return resource_id
+    """The group or project, after GitLab's ``before`` block: 404 unseen, 403 below
+    ``admin_service_accounts`` (Owner of the group, Maintainer of the project)."""
+    return find_managed(context, kind, ident)
 
 
 def _can_own_accounts(context: Context, kind: str, resource_id: int) -> bool:

@@ -19,19 +19,14 @@ from gltui.sandbox.api import WRITE, Context, Response, route
 from gltui.sandbox.ci_store import Trigger
 from gltui.sandbox.pagination import Page
 from gltui.sandbox.request import Params
-from gltui.sandbox.routes.common import find_source, integer_id, page_of
-from gltui.sandbox.store import MAINTAINER
+from gltui.sandbox.routes.common import find_managed, integer_id, page_of
 
 BASE = "projects/:id/triggers"
 
 
 def _project(context: Context, ident: str) -> int:
     """The project, if the caller may see it (404) and maintains it (403)."""
-    project_id = find_source(context, "project", ident)
-    caller = context.caller
-    if not caller.is_admin and context.store.project_access(caller.id, project_id) < MAINTAINER:
-        raise errors.forbidden()
-    return project_id
+    return find_managed(context, "project", ident)
 
 
 def _find(context: Context, project_id: int, trigger_id: int) -> Trigger:

@@ -35,8 +35,7 @@ from gltui.sandbox import variables as model
 from gltui.sandbox.api import WRITE, Context, Response, route
 from gltui.sandbox.pagination import Page
 from gltui.sandbox.request import Params
-from gltui.sandbox.routes.common import find_source, page_of
-from gltui.sandbox.store import MAINTAINER, OWNER
+from gltui.sandbox.routes.common import find_managed, page_of
 from gltui.sandbox.variables import CiVariable
 
 AMBIGUOUS = (
@@ -47,12 +46,7 @@ _NOT_FOUND = {"project": "Variable", "group": "GroupVariable"}
 
 def _owner(context: Context, kind: str, ident: str) -> tuple[str, int]:
     """The project or group (404 if unseen), if the caller may manage its variables (403)."""
-    resource_id = find_source(context, kind, ident)
-    caller = context.caller
-    needed = MAINTAINER if kind == "project" else OWNER
-    if not caller.is_admin and context.store.access(caller.id, kind, resource_id) < needed:
-        raise errors.forbidden()
-    return kind, resource_id
+    return kind, find_managed(context, kind, ident)
 
 
 def _render(context: Context, variable: CiVariable) -> dict[str, Any]:
