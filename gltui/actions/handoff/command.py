@@ -31,7 +31,7 @@ from gltui.actions.handoff.flow import (
     handoff_refusal,
     resets,
 )
-from gltui.actions.handoff.targets import remember, targets_for
+from gltui.actions.handoff.targets import remember, remembered_targets
 from gltui.actions.handoff.writers import Writers
 from gltui.actions.pending import PendingReplacement, PendingStore
 from gltui.actions.service import TokenActions
@@ -218,7 +218,8 @@ def run_handoff(
         from gltui.inventory.deployed_store import deployed_targets
 
         deployed = deployed_targets(token, pending.path.parent, pending.notices)
-    targets = merged(targets_for(token, handoffs, deployed), given)
+    remembered = remembered_targets(token, handoffs)
+    targets = merged(remembered, deployed, given)
     if not targets and not request.print_value:
         show.fail(
             "no target to hand the new value to: give --target (or remember targets in "
@@ -231,11 +232,9 @@ def run_handoff(
         f"(#{token.id}) in "
         f"{show.said(owner_label(token))}; the new value goes to:\n"
     )
-    remembered = targets_for(token, handoffs)
     for target in targets:
-        found = " (found by gltui scan-deployed)" if target in deployed else ""
-        if target in remembered or target in given:
-            found = ""
+        scanned = target in deployed and target not in remembered and target not in given
+        found = " (found by gltui scan-deployed)" if scanned else ""
         err.write(f"  {show.said(describe_target(target))}{found}\n")
     if not targets:
         err.write("  (no target: it is printed once, on stdout)\n")
