@@ -283,10 +283,9 @@ class CreateScreen(ActionModal[Created]):
             )
             return
         self.template = chosen
-        self.fine_grained = prefers_fine_grained(
-            chosen, TokenKind.PERSONAL, self.current_place.where
+        self._set_variant(
+            prefers_fine_grained(chosen, TokenKind.PERSONAL, self.current_place.where)
         )
-        self.query_one("#variant", Select).value = FINE_GRAINED if self.fine_grained else LEGACY
         kinds = self._kind_options()
         kind_select = self.query_one("#kind", Select)
         kind_select.set_options(kinds)
@@ -302,10 +301,8 @@ class CreateScreen(ActionModal[Created]):
         if isinstance(event.value, str) and event.value != self.place:
             self.place = event.value
             self.resource = None
-            self.fine_grained = prefers_fine_grained(
-                self.template, TokenKind.PERSONAL, self.current_place.where
-            )
-            self.query_one("#variant", Select).value = FINE_GRAINED if self.fine_grained else LEGACY
+            where = self.current_place.where
+            self._set_variant(prefers_fine_grained(self.template, TokenKind.PERSONAL, where))
             self._fill_scopes()
             self._kind_changed()
 
@@ -432,16 +429,13 @@ class CreateScreen(ActionModal[Created]):
     def _no_fine_grained_here(self, message: str) -> None:
         """GitLab answered that it cannot make the fine-grained token: offer the legacy
         one (GitLab's form, for someone who is not an administrator), saying why."""
-        self.running = False
-        self.set_busy(False)
         said = printable_said(message)
         if not self.template.has_legacy(self.kind):
-            self._say_error(
-                f"{said}; template {printable(self.template.id)!r} has no legacy scopes"
-            )
+            self.failed(f"{said}; template {printable(self.template.id)!r} has no legacy scopes")
             return
-        self.fine_grained = False
-        self.query_one("#variant", Select).value = LEGACY
+        self.running = False
+        self.set_busy(False)  # before the form is checked again, which may disable Create
+        self._set_variant(False)
         self._kind_changed()
         self._say_error(f"{said}. The legacy token is shown instead.")
 
@@ -462,6 +456,11 @@ class CreateScreen(ActionModal[Created]):
             else "No browser here: the address is on the clipboard and shown above."
         )
         self.app.call_from_thread(self.notify, message, timeout=5)
+
+    def _set_variant(self, fine_grained: bool) -> None:
+        """Fine-grained or legacy, in the pane's state and its Type row."""
+        self.fine_grained = fine_grained
+        self.query_one("#variant", Select).value = FINE_GRAINED if fine_grained else LEGACY
 
     def _say_error(self, message: str) -> None:
         self.query_one("#create-error", Static).update(message)
