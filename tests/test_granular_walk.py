@@ -143,8 +143,19 @@ def test_without_read_user_the_token_says_whose_it_is() -> None:
     fake = fine_grained_port()
     fake.failures["whoami"] = Failure(FailureKind.MISSING_PERMISSION, "no [User: Read]", 403)
     fake.failures["version"] = Failure(FailureKind.MISSING_PERMISSION, "no [Metadata: Read]", 403)
+    asked: list[dict[str, Any]] = []
+    answer = fake.own_token
+
+    def counted() -> dict[str, Any]:
+        asked.append(answer())
+        return asked[-1]
+
+    fake.own_token = counted  # type: ignore[method-assign]
     result = walk(fake)
     assert result.failure is None
+    assert len(asked) == 1  # the record that named the user is the walk's own token too
+    assert result.own_token is not None
+    assert result.own_token.is_fine_grained
     assert result.identity is not None
     assert result.identity.user_id == 1
     assert result.identity.version is None  # unknown: the gates ask GitLab instead

@@ -113,6 +113,7 @@ def _walk(
             on_progress(Progress(spec.name, done + 1, expected + 1))
 
     state = Collected()
+    own_answer: dict[str, Any] | None = None  # asked already when /user refused
     try:
         identity = identify(api)
     except ApiFailure as error:
@@ -121,7 +122,7 @@ def _walk(
         found = _identity_of_own_token(api, state)
         if found is None:
             return failed(error.failure)
-        identity = found
+        identity, own_answer = found
         state.problems.append(Problem("signed-in user", not_permitted(error.failure)))
 
     crawl = Crawl(api, spec.concurrency, report, CrawlLimits(walk_seconds=spec.walk_timeout))
@@ -130,7 +131,7 @@ def _walk(
     crawl.refusals_are_partial = True if state.fine_grained else None
     state.is_admin = identity.is_admin
     try:
-        _about_the_instance(spec, crawl, state)
+        _about_the_instance(spec, crawl, state, own_answer)
         if identity.is_admin:
             admin_walk(spec, crawl, state)
             runners(spec, crawl, state)
@@ -166,8 +167,11 @@ def _walk(
     )
 
 
-def _about_the_instance(spec: InstanceSpec, crawl: Crawl, state: Collected) -> None:
-    """The version and the token gltui itself uses, beside the listings."""
+def _about_the_instance(
+    spec: InstanceSpec, crawl: Crawl, state: Collected, own_answer: dict[str, Any] | None
+) -> None:
+    """The version and the token gltui itself uses, beside the listings (``own_answer``:
+    its record, when the identity already had to ask for it)."""
 
     def version_from(version: str | None) -> None:
         state.version = version
@@ -195,15 +199,21 @@ def _about_the_instance(spec: InstanceSpec, crawl: Crawl, state: Collected) -> N
     # a fine-grained token without read_metadata leaves the version unknown: every
     # version gate then asks GitLab instead (and the problem says why)
     crawl.call(lambda port: port.version(), then=version_from, on_error=version_unknown)
-    crawl.call(lambda port: port.own_token(), then=own_token, on_error=self_unknown)
+    if own_answer is not None:
+        own_token(own_answer)
+    else:
+        crawl.call(lambda port: port.own_token(), then=own_token, on_error=self_unknown)
 
 
-def _identity_of_own_token(api: GitLabPort, state: Collected) -> Identity | None:
+def _identity_of_own_token(
+    api: GitLabPort, state: Collected
+) -> tuple[Identity, dict[str, Any]] | None:
     """Who a fine-grained token signs in as when ``GET /user`` is beyond its permissions
     (it needs ``read_user`` there: UNCONFIRMED): ``/personal_access_tokens/self`` names
     the user. Not an administrator as far as gltui can tell, so the walk is a user's
     (an administrator's instance-wide listings would need permissions it lacks anyway).
-    ``None`` for a legacy token: its refusal is the instance's failure, as always."""
+    ``None`` for a legacy token: its refusal is the instance's failure, as always. With
+    the identity, the token's record, which the walk then need not ask for again."""
     try:
         data = api.own_token()
     except ApiFailure:
@@ -212,7 +222,7 @@ def _identity_of_own_token(api: GitLabPort, state: Collected) -> Identity | None
     if not says_fine_grained(data) or not isinstance(user_id, int) or isinstance(user_id, bool):
         return None
     state.fine_grained = True
-    return Identity(user_id, "", False)
+    return Identity(user_id, "", False), data
 
 
 def _user_walk(spec: InstanceSpec, crawl: Crawl, state: Collected, me: Identity) -> None:
